@@ -1,0 +1,124 @@
+"""Estimator: the one inference API that the nodes, the CLI and library users share.
+
+    est = Estimator.from_pretrained("mono-small")          # onnxruntime on the CPU
+    pred = est.predict(rgb, camera=(fx, fy, cx, cy))
+    pred.depth, pred.uncertainty                            # HxW float32 metres, NaN invalid
+
+predict() runs in labelled stages (preprocess, inference, postprocess) and times each, so the node's
+diagnostics and the benchmarks report where time goes. An instance is not thread-safe.
+"""
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+
+from ..core.errors import InputError
+from . import preprocess
+from .config import ModelConfig
+from .registry import resolve_model_dir
+
+LOG = logging.getLogger(__name__)
+BACKENDS = ("auto", "onnxruntime", "torch")
+DEFAULT_HFOV_DEG = 60.0
+
+
+@dataclass
+class Prediction:
+    depth: np.ndarray                 # HxW float32 metres, NaN invalid
+    uncertainty: np.ndarray           # HxW float32 metres (1-sigma), NaN where depth is invalid
+    num_samples: int = 1
+    timings: Dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+    def colorized(self) -> np.ndarray:
+        """Depth as an rgb8 picture (near is warm), for looking at."""
+        from ..core.colorize import colorize_depth
+        return colorize_depth(self.depth)
+
+
+def _pick_backend(requested: str, model_dir) -> str:
+    if requested not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {requested!r}")
+    if requested != "auto":
+        return requested
+    if (model_dir / "model.onnx").is_file():
+        return "onnxruntime"
+    return "torch"
+
+
+class Estimator:
+    def __init__(self, config: ModelConfig, backend, model_dir):
+        self.config = config
+        self.backend = backend
+        self.model_dir = model_dir
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str, backend: str = "auto", **backend_options) -> "Estimator":
+        model_dir = resolve_model_dir(name_or_path)
+        config = ModelConfig.load(model_dir / "config.json")
+        chosen = _pick_backend(backend, model_dir)
+        if chosen == "onnxruntime":
+            from .onnx_backend import OnnxBackend
+            impl = OnnxBackend(model_dir, config, **backend_options)
+        else:
+            from .torch_backend import TorchBackend
+            impl = TorchBackend(model_dir, config, **backend_options)
+        LOG.info("model %s on %s (requested %s) from %s", config.name, chosen, backend, model_dir)
+        return cls(config, impl, model_dir)
+
+    def predict(self, rgb: np.ndarray, camera: Optional[Sequence[float]] = None, aux_rgb=None,
+                baseline_m: Optional[float] = None, num_samples: Optional[int] = None) -> Prediction:
+        _check_rgb(rgb, "rgb")
+        camera = _check_camera(camera, rgb.shape)
+        if aux_rgb is not None and not self.config.stereo:
+            LOG.debug("model %s is monocular: aux_rgb ignored", self.name)
+        timings = {}
+        t0 = time.perf_counter()
+        image = preprocess.to_network(rgb, self.config)
+        net_hw = image.shape[2:]
+        t1 = time.perf_counter()
+        outputs = self.backend.run({"image": image})
+        t2 = time.perf_counter()
+        ratio = preprocess.focal_ratio(camera, rgb.shape[:2], net_hw, self.config)
+        depth = preprocess.to_image(outputs["depth"][0, 0] * ratio, rgb.shape[:2])
+        sigma = preprocess.to_image(outputs["sigma"][0, 0] * ratio, rgb.shape[:2])
+        np.maximum(depth, self.config.min_depth, out=depth)
+        invalid = ~(depth <= self.config.max_depth)  # also catches NaN from the network
+        depth[invalid] = np.nan
+        sigma[invalid] = np.nan
+        t3 = time.perf_counter()
+        timings.update(preprocess=t1 - t0, inference=t2 - t1, postprocess=t3 - t2)
+        return Prediction(depth=depth, uncertainty=sigma, num_samples=1, timings=timings)
+
+
+def _check_rgb(rgb, what: str) -> None:
+    if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        desc = f"{rgb.dtype} array of shape {rgb.shape}" if isinstance(rgb, np.ndarray) else type(rgb).__name__
+        raise InputError("image", f"{what} must be an HxWx3 uint8 RGB array, got a {desc}",
+                         "convert with depth_restore_ros.core.image_codec.to_rgb8")
+    if rgb.shape[0] < 8 or rgb.shape[1] < 8:
+        raise InputError("image", f"{what} is {rgb.shape[1]}x{rgb.shape[0]}: too small for the network")
+
+
+def _check_camera(camera, shape):
+    if camera is None:
+        f = 0.5 * shape[1] / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
+        LOG.warning("no camera intrinsics given: assuming a %.0f deg horizontal field of view; "
+                    "metric depth scales with the focal length, pass camera=(fx, fy, cx, cy)",
+                    DEFAULT_HFOV_DEG)
+        return (f, f, (shape[1] - 1) / 2, (shape[0] - 1) / 2)
+    values = tuple(float(v) for v in camera)
+    if len(values) != 4 or not all(math.isfinite(v) for v in values) or values[0] <= 0 or values[1] <= 0:
+        raise InputError("camera_info", f"camera must be (fx, fy, cx, cy) with fx, fy > 0 and finite, "
+                         f"got {camera}", "check the camera_info K matrix (calibrate the camera)")
+    return values

@@ -1,0 +1,30 @@
+"""PyTorch back-end: eager execution of the same network; the reference the ONNX export matches."""
+from pathlib import Path
+from typing import Dict
+
+import numpy as np
+
+from .config import ModelConfig
+
+
+class TorchBackend:
+    name = "torch"
+
+    def __init__(self, model_dir: Path, config: ModelConfig, device: str = "cpu"):
+        import torch
+
+        from ..models import build_model
+        from ..models.checkpoint import load_weights
+
+        self.torch = torch
+        self.device = torch.device(device)
+        self.model = build_model(config.arch, **config.arch_args)
+        load_weights(self.model, Path(model_dir) / "model.pt")
+        self.model.to(self.device).eval()
+        self.output_names = list(config.output_names)
+
+    def run(self, inputs: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+        with self.torch.inference_mode():
+            tensors = [self.torch.from_numpy(v).to(self.device) for v in inputs.values()]
+            outputs = self.model(*tensors)
+        return {name: out.float().cpu().numpy() for name, out in zip(self.output_names, outputs)}

@@ -1,0 +1,10 @@
+"""Torch networks. Importing this package imports torch: the CPU runtime path never does."""
+from .mono_unet import MonoUNet
+
+ARCHITECTURES = {"mono_unet": MonoUNet}
+
+
+def build_model(arch: str, **arch_args):
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {arch!r}; known: {sorted(ARCHITECTURES)}")
+    return ARCHITECTURES[arch](**arch_args)

@@ -1,0 +1,96 @@
+"""`mono_unet`: the small monocular metric-depth network behind `mono-small`.
+
+Encoder: 4 levels at strides 2, 4, 8, 16 (levels 0-3, the layout the restoration model of IID-RDepth
+builds on). Decoder: upsample, concatenate the skip, fuse, up to stride 2; a head predicts log-depth
+and a log-scale per pixel, upsampled to the input size.
+
+Outputs, both (N, 1, H, W) in metres for a camera of the config's canonical focal length:
+- `depth`: exp(log-depth);
+- `sigma`: 1-sigma of a Laplace distribution on log-depth, turned into metres (sqrt(2) * b * depth),
+  learned by negative log-likelihood: the aleatoric uncertainty this single-pass model can state.
+"""
+from typing import List, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .blocks import InvertedResidual, PyramidPooling, SeparableConv, conv_bn_act
+
+
+class Encoder(nn.Module):
+    def __init__(self, channels: Sequence[int] = (24, 40, 80, 160), depths: Sequence[int] = (1, 2, 3, 3)):
+        super().__init__()
+        self.stem = conv_bn_act(3, channels[0], 3, stride=2)
+        levels, in_ch = [], channels[0]
+        for level, (out_ch, depth) in enumerate(zip(channels, depths)):
+            blocks = [InvertedResidual(in_ch, out_ch, stride=1 if level == 0 else 2)]
+            blocks += [InvertedResidual(out_ch, out_ch) for _ in range(depth - 1)]
+            levels.append(nn.Sequential(*blocks))
+            in_ch = out_ch
+        self.levels = nn.ModuleList(levels)
+        self.context = PyramidPooling(channels[-1])
+        self.channels = tuple(channels)
+
+    def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
+        feats, x = [], self.stem(x)
+        for level in self.levels:
+            x = level(x)
+            feats.append(x)
+        feats[-1] = self.context(feats[-1])
+        return feats
+
+
+class Decoder(nn.Module):
+    """Coarse to fine: each stage upsamples x2, concatenates the encoder level, fuses."""
+
+    def __init__(self, enc_channels: Sequence[int], dec_channels: Sequence[int] = (96, 64, 32)):
+        super().__init__()
+        stages, in_ch = [], enc_channels[-1]
+        for skip_ch, out_ch in zip(reversed(enc_channels[:-1]), dec_channels):
+            stages.append(SeparableConv(in_ch + skip_ch, out_ch))
+            in_ch = out_ch
+        self.stages = nn.ModuleList(stages)
+        self.out_channels = in_ch
+
+    def forward(self, feats: List[torch.Tensor]) -> torch.Tensor:
+        x = feats[-1]
+        for stage, skip in zip(self.stages, reversed(feats[:-1])):
+            x = F.interpolate(x, size=skip.shape[2:], mode="bilinear", align_corners=False)
+            x = stage(torch.cat([x, skip], dim=1))
+        return x
+
+
+class DepthHead(nn.Module):
+    """Log-depth and log-scale at stride 2, then bilinear to the input size."""
+
+    def __init__(self, in_ch: int, log_depth_init: float = 1.0):
+        super().__init__()
+        self.body = nn.Sequential(conv_bn_act(in_ch, in_ch, 3), nn.Conv2d(in_ch, 2, 1))
+        nn.init.zeros_(self.body[-1].weight)
+        with torch.no_grad():
+            self.body[-1].bias.copy_(torch.tensor([log_depth_init, -2.0]))
+
+    def forward(self, x: torch.Tensor, size: Tuple[int, int]) -> Tuple[torch.Tensor, torch.Tensor]:
+        out = F.interpolate(self.body(x), size=size, mode="bilinear", align_corners=False)
+        return out[:, :1], out[:, 1:].clamp(-6.0, 3.0)
+
+
+def to_metres(log_depth: torch.Tensor, log_scale: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    depth = torch.exp(log_depth)
+    return depth, depth * torch.exp(log_scale) * (2.0 ** 0.5)
+
+
+class MonoUNet(nn.Module):
+    def __init__(self, channels=(24, 40, 80, 160), depths=(1, 2, 3, 3), dec_channels=(96, 64, 32)):
+        super().__init__()
+        self.encoder = Encoder(channels, depths)
+        self.decoder = Decoder(self.encoder.channels, dec_channels)
+        self.head = DepthHead(self.decoder.out_channels)
+
+    def forward_log(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Log-depth and log-scale: what training losses use."""
+        return self.head(self.decoder(self.encoder(image)), image.shape[2:])
+
+    def forward(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        return to_metres(*self.forward_log(image))

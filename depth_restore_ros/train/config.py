@@ -1,0 +1,57 @@
+"""TrainConfig: a training run's YAML, typed. The checkpoint stores it, so a model rebuilds from it."""
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Dict, Tuple
+
+import yaml
+
+
+@dataclass
+class TrainConfig:
+    name: str = "mono-small"            # model name (also the shipped folder name)
+    arch: str = "mono_unet"             # architecture key in depth_restore_ros.models
+    arch_args: Dict = field(default_factory=dict)
+    data: str = "synthetic:train"       # dataset spec for open_dataset()
+    val_data: str = "synthetic:val"
+    test_data: str = "synthetic:test"   # evaluated at the end for the model card
+    num_scenes: int = 4000              # distinct training frames (pre-rendered once into cache_dir)
+    cache_dir: str = "~/.cache/depth_restore_ros/synthetic"
+    crop: Tuple[int, int] = (240, 320)  # training tensor size (height, width)
+    zoom: Tuple[float, float] = (1.0, 1.4)  # random zoom-in range: focal varies with the content fixed
+    batch_size: int = 8
+    steps: int = 2000
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup_steps: int = 100
+    silog_weight: float = 1.0           # scale-invariant log loss (lambda 0.85)
+    l1_weight: float = 1.0              # L1 on log-depth: keeps the absolute (metric) scale
+    nll_weight: float = 0.1             # Laplace NLL that trains the uncertainty output
+    canonical_focal: float = 200.0      # pixels at network resolution (see ModelConfig)
+    input_long_side: int = 320
+    min_depth: float = 0.1
+    max_depth: float = 80.0
+    seed: int = 0
+    threads: int = 0                    # torch threads; 0 = all cores
+    loader_workers: int = 0             # background loaders; 0 = in the training process
+    checkpoint_every: int = 250
+    eval_every: int = 500
+    eval_images: int = 50               # validation frames per evaluation
+
+    @classmethod
+    def from_yaml(cls, path) -> "TrainConfig":
+        return cls.from_dict(yaml.safe_load(Path(path).read_text()) or {}, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Dict, source: str = "training config") -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"{source}: unknown keys {unknown}; known: {sorted(known)}")
+        data = dict(data)
+        for key in ("crop", "zoom"):
+            if key in data:
+                data[key] = tuple(data[key])
+        return cls(**data)
+
+    def to_dict(self) -> Dict:
+        return asdict(self)

@@ -1,0 +1,22 @@
+"""Training losses on valid pixels only, in log-depth (metres)."""
+import torch
+
+
+def silog_loss(log_pred: torch.Tensor, log_gt: torch.Tensor, valid: torch.Tensor, lam: float = 0.85):
+    """Scale-invariant log loss (Eigen et al.), per image then averaged; lam < 1 keeps some scale."""
+    d = (log_pred - log_gt) * valid
+    n = valid.sum(dim=(1, 2, 3)).clamp(min=1)
+    mean_d = d.sum(dim=(1, 2, 3)) / n
+    mean_d2 = (d * d).sum(dim=(1, 2, 3)) / n
+    return torch.sqrt((mean_d2 - lam * mean_d * mean_d).clamp(min=1e-8)).mean()
+
+
+def l1_log_loss(log_pred, log_gt, valid):
+    return ((log_pred - log_gt).abs() * valid).sum() / valid.sum().clamp(min=1)
+
+
+def laplace_nll(log_pred, log_scale, log_gt, valid):
+    """NLL of a Laplace on log-depth; the mean is detached so only the scale head learns from it."""
+    err = (log_pred.detach() - log_gt).abs()
+    nll = err * torch.exp(-log_scale) + log_scale
+    return (nll * valid).sum() / valid.sum().clamp(min=1)

@@ -1,0 +1,131 @@
+"""The training loop: deterministic by seed, resumable, checkpoints that rebuild their model.
+
+A run directory holds `config.yaml` (the TrainConfig), `last.pt` (model, optimiser, step, config)
+and, at the end, `model/` (a model folder the Estimator loads: config.json, model.pt, model.onnx).
+"""
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+from tqdm import tqdm
+
+from ..inference.config import ModelConfig
+from ..models import build_model
+from ..models.export import write_model_folder
+from .config import TrainConfig
+from .frames import TrainingFrames
+from .losses import l1_log_loss, laplace_nll, silog_loss
+
+
+def model_config_for(cfg: TrainConfig) -> ModelConfig:
+    return ModelConfig(name=cfg.name, arch=cfg.arch, arch_args=dict(cfg.arch_args),
+                       input_long_side=cfg.input_long_side, canonical_focal=cfg.canonical_focal,
+                       min_depth=cfg.min_depth, max_depth=cfg.max_depth)
+
+
+def open_training_set(cfg: TrainConfig):
+    from ..data.datasets import open_dataset
+    from ..data.synthetic import augment_photometric
+    options = {}
+    if cfg.data.startswith("synthetic:"):
+        options = dict(length=cfg.num_scenes, size=tuple(cfg.crop), augment=False,
+                       cache_dir=str(Path(cfg.cache_dir).expanduser()))
+    return open_dataset(cfg.data, **options), augment_photometric
+
+
+def learning_rate(cfg: TrainConfig, step: int) -> float:
+    """Linear warm-up, then cosine decay to 5% of the peak."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+    return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, run_dir):
+        self.cfg = cfg
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        torch.manual_seed(cfg.seed)
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        self.model_config = model_config_for(cfg)
+        # channels_last: depthwise convolutions train ~1.8x faster on the CPU in this layout
+        self.model = build_model(cfg.arch, **cfg.arch_args).to(memory_format=torch.channels_last)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.step = 0
+        self.seconds = 0.0  # training wall time, summed over resumed sessions
+        (self.run_dir / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+
+    def resume(self) -> bool:
+        path = self.run_dir / "last.pt"
+        if not path.is_file():
+            return False
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+        self.model.load_state_dict(blob["model"])
+        self.optimizer.load_state_dict(blob["optimizer"])
+        self.step, self.seconds = blob["step"], blob.get("seconds", 0.0)
+        torch.set_rng_state(blob["torch_rng"])
+        return True
+
+    def save(self) -> None:
+        blob = dict(model=self.model.state_dict(), optimizer=self.optimizer.state_dict(), step=self.step,
+                    seconds=self.seconds, config=self.cfg.to_dict(), torch_rng=torch.get_rng_state())
+        tmp = self.run_dir / "last.pt.tmp"
+        torch.save(blob, tmp)
+        tmp.replace(self.run_dir / "last.pt")  # never leave a half-written checkpoint behind
+
+    def loss(self, image, log_gt, valid):
+        log_pred, log_scale = self.model.forward_log(image)
+        parts = dict(silog=silog_loss(log_pred, log_gt, valid), l1=l1_log_loss(log_pred, log_gt, valid),
+                     nll=laplace_nll(log_pred, log_scale, log_gt, valid))
+        total = (self.cfg.silog_weight * parts["silog"] + self.cfg.l1_weight * parts["l1"]
+                 + self.cfg.nll_weight * parts["nll"])
+        return total, {k: float(v.detach()) for k, v in parts.items()}
+
+    def batches(self, frames):
+        """An endless, seeded stream of batches; epoch e's order depends only on (seed, e)."""
+        epoch = self.step * self.cfg.batch_size // len(frames)
+        skip = self.step * self.cfg.batch_size % len(frames)
+        while True:
+            frames.epoch = epoch
+            order = np.random.default_rng([self.cfg.seed, epoch]).permutation(len(frames))[skip:]
+            loader = torch.utils.data.DataLoader(
+                torch.utils.data.Subset(frames, order.tolist()), batch_size=self.cfg.batch_size,
+                num_workers=self.cfg.loader_workers, drop_last=True)
+            yield from loader
+            epoch, skip = epoch + 1, 0
+
+    def fit(self, progress: bool = True) -> Path:
+        dataset, augment = open_training_set(self.cfg)
+        frames = TrainingFrames(dataset, self.model_config, self.cfg.crop, self.cfg.zoom, augment, self.cfg.seed)
+        self.model.train()
+        log = (self.run_dir / "log.jsonl").open("a")
+        bar = tqdm(total=self.cfg.steps, initial=self.step, disable=not progress, desc=self.cfg.name)
+        stream = self.batches(frames)
+        while self.step < self.cfg.steps:
+            t0 = time.perf_counter()
+            image, log_gt, valid = next(stream)
+            image = image.contiguous(memory_format=torch.channels_last)
+            for group in self.optimizer.param_groups:
+                group["lr"] = learning_rate(self.cfg, self.step)
+            total, parts = self.loss(image, log_gt, valid)
+            self.optimizer.zero_grad(set_to_none=True)
+            total.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+            self.optimizer.step()
+            self.step += 1
+            self.seconds += time.perf_counter() - t0
+            bar.update(1)
+            bar.set_postfix(loss=f"{float(total.detach()):.3f}", silog=f"{parts['silog']:.3f}")
+            log.write(json.dumps(dict(step=self.step, loss=float(total.detach()), **parts)) + "\n")
+            if self.step % self.cfg.checkpoint_every == 0 or self.step == self.cfg.steps:
+                self.save()
+        bar.close()
+        log.close()
+        self.model.eval().to(memory_format=torch.contiguous_format)
+        return write_model_folder(self.model, self.model_config, self.run_dir / "model")
