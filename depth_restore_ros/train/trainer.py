@@ -5,6 +5,7 @@ and, at the end, `model/` (a model folder the Estimator loads: config.json, mode
 """
 import json
 import math
+import os
 import time
 from pathlib import Path
 
@@ -35,6 +36,24 @@ def open_training_set(cfg: TrainConfig):
         options = dict(length=cfg.num_scenes, size=tuple(cfg.crop), augment=False,
                        cache_dir=str(Path(cfg.cache_dir).expanduser()))
     return open_dataset(cfg.data, **options), augment_photometric
+
+
+def _touch(args):
+    dataset, indices = args
+    for i in indices:
+        dataset[i]  # rendering a cached dataset's frame stores it
+    return len(indices)
+
+
+def prerender(dataset, workers: int = 2, progress: bool = True) -> None:
+    """Fill an on-disk cache with every frame, on all cores, before the first step needs it."""
+    import multiprocessing
+
+    chunks = [(dataset, range(start, min(start + 64, len(dataset)))) for start in range(0, len(dataset), 64)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool, \
+            tqdm(total=len(dataset), disable=not progress, desc="pre-render") as bar:
+        for done in pool.imap_unordered(_touch, chunks):
+            bar.update(done)
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
@@ -102,6 +121,8 @@ class Trainer:
 
     def fit(self, progress: bool = True) -> Path:
         dataset, augment = open_training_set(self.cfg)
+        if getattr(dataset, "cache_dir", None):
+            prerender(dataset, workers=os.cpu_count() or 1, progress=progress)
         frames = TrainingFrames(dataset, self.model_config, self.cfg.crop, self.cfg.zoom, augment, self.cfg.seed)
         self.model.train()
         log = (self.run_dir / "log.jsonl").open("a")

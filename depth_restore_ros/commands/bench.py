@@ -1,0 +1,45 @@
+"""`depth-restore bench MODE`: benchmarks that print JSON (and write it with --json PATH).
+
+Modes:
+  node   the mono node in its own process vs. the model alone: end-to-end and per-step latency,
+         overhead ratio, peak RSS, time from process start to first depth (bench/node.py)
+"""
+import json
+from pathlib import Path
+
+MODES = {"node": "node end-to-end latency vs. the model alone (640x480, full-resolution XYZRGB cloud)"}
+
+
+def add_arguments(parser):
+    modes = parser.add_subparsers(dest="mode", required=True, metavar="MODE")
+    node = modes.add_parser("node", help=MODES["node"], description=MODES["node"])
+    node.add_argument("--json", metavar="PATH", help="also write the JSON here")
+    node.add_argument("--model", default=None, help="model name or folder (default: the shipped default)")
+    node.add_argument("--backend", default="auto", choices=["auto", "onnxruntime", "torch"])
+    node.add_argument("--frames", type=int, default=30, help="measured frames (default: 30)")
+    node.add_argument("--warmup", type=int, default=5, help="frames sent before measuring (default: 5)")
+    node.add_argument("--rate", type=float, default=5.0,
+                      help="most frames per second sent to the node; it also waits for each depth "
+                           "before sending the next, so it stays below the node's capacity")
+    node.add_argument("--width", type=int, default=640)
+    node.add_argument("--height", type=int, default=480)
+    node.add_argument("--params-file", default=None, help="node parameters (default: config/mono.yaml)")
+    node.add_argument("--log-dir", default="out/bench/logs", help="node logs (default: out/bench/logs)")
+
+
+def run(args) -> int:
+    if args.mode == "node":
+        from ..bench.node import run_node_bench
+        from ..inference.registry import DEFAULT_MODEL
+        result = run_node_bench(args.model or DEFAULT_MODEL, width=args.width, height=args.height,
+                                frames=args.frames, warmup=args.warmup, rate_hz=args.rate,
+                                backend=args.backend, log_dir=args.log_dir, params_file=args.params_file)
+    else:  # pragma: no cover - argparse rejects unknown modes
+        raise ValueError(f"unknown bench mode {args.mode!r}")
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json:
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n")
+    return 0

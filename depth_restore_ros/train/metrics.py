@@ -1,0 +1,104 @@
+"""Standard monocular depth metrics (docs: METHODS.md, "Evaluation protocol"), numpy only.
+
+Metrics are computed per image and then averaged over images, as the published NYU / KITTI numbers
+are: a pixel-weighted mean would let the images with the most valid pixels dominate.
+"""
+from typing import Dict, Optional
+
+import numpy as np
+
+METRICS = ("absrel", "sqrel", "rmse", "rmse_log", "log10", "silog", "d1", "d2", "d3")
+ALIGN_MODES = ("none", "scale", "scale-shift", "scale-shift-disparity")
+
+
+def depth_metrics(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray, min_depth: float = 1e-3,
+                  max_depth: float = 80.0) -> Optional[Dict[str, float]]:
+    """Metrics of one image over `valid` pixels that also have a finite prediction; None if none do.
+
+    Predictions are clipped to [min_depth, max_depth] (what the protocol does: a model is not
+    punished with log(0) for an occasional zero). `valid` should already keep gt inside that range.
+    """
+    pred, gt = np.asarray(pred, np.float64), np.asarray(gt, np.float64)
+    if pred.shape != gt.shape or np.shape(valid) != gt.shape:
+        raise ValueError(f"pred {pred.shape}, gt {gt.shape} and valid {np.shape(valid)} must have one shape")
+    mask = np.asarray(valid, bool) & np.isfinite(pred) & np.isfinite(gt) & (gt > 0)
+    if not mask.any():
+        return None
+    p, g = np.clip(pred[mask], min_depth, max_depth), gt[mask]
+    err = p - g
+    d = np.log(p) - np.log(g)
+    ratio = np.maximum(p / g, g / p)
+    return {
+        "absrel": float(np.mean(np.abs(err) / g)),
+        "sqrel": float(np.mean(err ** 2 / g)),
+        "rmse": float(np.sqrt(np.mean(err ** 2))),
+        "rmse_log": float(np.sqrt(np.mean(d ** 2))),
+        "log10": float(np.mean(np.abs(np.log10(p) - np.log10(g)))),
+        # max(0, .) guards against a tiny negative from rounding when d is constant
+        "silog": float(100.0 * np.sqrt(max(0.0, np.mean(d ** 2) - np.mean(d) ** 2))),
+        "d1": float(np.mean(ratio < 1.25)),
+        "d2": float(np.mean(ratio < 1.25 ** 2)),
+        "d3": float(np.mean(ratio < 1.25 ** 3)),
+    }
+
+
+def _least_squares(x: np.ndarray, y: np.ndarray, shift: bool):
+    """(scale, shift) minimising sum (scale * x + shift - y)^2; shift is 0 when not fitted."""
+    if not shift:
+        denom = float(np.dot(x, x))
+        return (float(np.dot(x, y)) / denom if denom > 0 else 1.0), 0.0
+    design = np.stack([x, np.ones_like(x)], axis=1)
+    (s, t), *_ = np.linalg.lstsq(design, y, rcond=None)  # minimum-norm when x is constant
+    return float(s), float(t)
+
+
+def align(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray, mode: str = "none") -> np.ndarray:
+    """Fit `pred` to `gt` over `valid` pixels by least squares, for relative (affine-invariant) models.
+
+    none                  returns pred unchanged (metric models must be evaluated this way)
+    scale                 s * pred
+    scale-shift           s * pred + t in DEPTH space (the Marigold convention)
+    scale-shift-disparity 1 / (s / pred + t): fitted in disparity space (the MiDaS / Depth Anything
+                          convention); aligned disparities <= 0 become NaN (no depth)
+    Say which mode a number used: the same prediction scores differently under each.
+    """
+    if mode not in ALIGN_MODES:
+        raise ValueError(f"align mode must be one of {ALIGN_MODES}, not {mode!r}")
+    pred = np.asarray(pred, np.float32)
+    if mode == "none":
+        return pred
+    gt = np.asarray(gt, np.float64)
+    mask = np.asarray(valid, bool) & np.isfinite(pred) & np.isfinite(gt) & (gt > 0)
+    if mode == "scale-shift-disparity":
+        mask &= pred > 0
+    if mask.sum() < 2:
+        return pred
+    x, y = pred[mask].astype(np.float64), gt[mask]
+    if mode == "scale-shift-disparity":
+        s, t = _least_squares(1.0 / x, 1.0 / y, shift=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            disparity = s / pred.astype(np.float64) + t
+            return np.where(disparity > 0, 1.0 / disparity, np.nan).astype(np.float32)
+    s, t = _least_squares(x, y, shift=(mode == "scale-shift"))
+    return (s * pred.astype(np.float64) + t).astype(np.float32)
+
+
+class MetricAccumulator:
+    """Averages per-image metrics over images; images without a usable pixel are counted apart."""
+
+    def __init__(self):
+        self.sums = {k: 0.0 for k in METRICS}
+        self.count = 0
+        self.empty = 0
+
+    def add(self, metrics: Optional[Dict[str, float]]) -> None:
+        if metrics is None:
+            self.empty += 1
+            return
+        for k in METRICS:
+            self.sums[k] += metrics[k]
+        self.count += 1
+
+    def result(self) -> Dict[str, float]:
+        """Mean of each metric over the images added (NaN if none had valid pixels)."""
+        return {k: (self.sums[k] / self.count if self.count else float("nan")) for k in METRICS}
