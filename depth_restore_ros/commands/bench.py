@@ -3,11 +3,14 @@
 Modes:
   node   the mono node in its own process vs. the model alone: end-to-end and per-step latency,
          overhead ratio, peak RSS, time from process start to first depth (bench/node.py)
+  synthetic  the synthetic world's images/s on one core at 320x256 and 1920x1080, against reading a
+         cached frame back (bench/synthetic.py)
 """
 import json
 from pathlib import Path
 
-MODES = {"node": "node end-to-end latency vs. the model alone (640x480, full-resolution XYZRGB cloud)"}
+MODES = {"node": "node end-to-end latency vs. the model alone (640x480, full-resolution XYZRGB cloud)",
+         "synthetic": "synthetic world images/s on one core (320x256, 1920x1080) vs. a cache read"}
 
 
 def add_arguments(parser):
@@ -25,6 +28,12 @@ def add_arguments(parser):
     node.add_argument("--height", type=int, default=480)
     node.add_argument("--params-file", default=None, help="node parameters (default: config/mono.yaml)")
     node.add_argument("--log-dir", default="out/bench/logs", help="node logs (default: out/bench/logs)")
+    synthetic = modes.add_parser("synthetic", help=MODES["synthetic"], description=MODES["synthetic"])
+    synthetic.add_argument("--json", metavar="PATH", help="also write the JSON here")
+    synthetic.add_argument("--frames", type=int, default=8, help="frames per resolution (default: 8)")
+    synthetic.add_argument("--stereo", action="store_true", help="render rectified stereo pairs")
+    synthetic.add_argument("--size", action="append", metavar="WxH",
+                           help="resolution to time (repeatable; default: 320x256 and 1920x1080)")
 
 
 def run(args) -> int:
@@ -34,6 +43,10 @@ def run(args) -> int:
         result = run_node_bench(args.model or DEFAULT_MODEL, width=args.width, height=args.height,
                                 frames=args.frames, warmup=args.warmup, rate_hz=args.rate,
                                 backend=args.backend, log_dir=args.log_dir, params_file=args.params_file)
+    elif args.mode == "synthetic":
+        from ..bench.synthetic import bench_synthetic
+        sizes = [tuple(int(v) for v in s.lower().split("x"))[::-1] for s in args.size or ["320x256", "1920x1080"]]
+        result = bench_synthetic(sizes, frames=args.frames, stereo=args.stereo)
     else:  # pragma: no cover - argparse rejects unknown modes
         raise ValueError(f"unknown bench mode {args.mode!r}")
     text = json.dumps(result, indent=2)

@@ -11,6 +11,8 @@ options win over the query string):
     nyu:<file.mat>|<folder>     NYU Depth v2 labelled set (readers/nyu.py)
     folder:<dir>                rgb/, depth/, camera.yaml (readers/folder.py)
     rosbag:<bag>                rosbag2 folder, .mcap or .db3 (readers/rosbag.py)
+    middlebury:<dir>|skimage    Middlebury 2014 stereo scenes; `skimage`: the real scene that ships
+                                with scikit-image (readers/middlebury.py)
 """
 import importlib
 from collections.abc import Sequence
@@ -161,6 +163,7 @@ READERS: Dict[str, Callable[..., DepthDataset]] = {
     "nyu": _reader("nyu", "open_nyu"),
     "folder": _reader("folder", "FolderDataset"),
     "rosbag": _reader("rosbag", "RosbagDataset"),
+    "middlebury": _reader("middlebury", "MiddleburyDataset"),
 }
 
 

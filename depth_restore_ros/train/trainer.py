@@ -121,11 +121,11 @@ class Trainer:
 
     def fit(self, progress: bool = True) -> Path:
         dataset, augment = open_training_set(self.cfg)
-        if getattr(dataset, "cache_dir", None):
+        if getattr(dataset, "cache", None) is not None:
             prerender(dataset, workers=os.cpu_count() or 1, progress=progress)
         frames = TrainingFrames(dataset, self.model_config, self.cfg.crop, self.cfg.zoom, augment, self.cfg.seed)
         self.model.train()
-        log = (self.run_dir / "log.jsonl").open("a")
+        log = (self.run_dir / "log.jsonl").open("a", buffering=1)  # line-buffered: tail -f works
         bar = tqdm(total=self.cfg.steps, initial=self.step, disable=not progress, desc=self.cfg.name)
         stream = self.batches(frames)
         while self.step < self.cfg.steps:

@@ -274,3 +274,45 @@ def test_synthetic_options_and_declared_protocol_reach_the_generator(monkeypatch
     assert (ds.protocol.min_depth, ds.protocol.max_depth) == (0.1, 50.0)
     with pytest.raises(ValueError, match="train, val or test"):
         open_dataset("synthetic:eval")
+
+
+def test_middlebury_scene_folder_gives_metric_depth_and_aligned_right_view(tmp_path):
+    from depth_restore_ros.data.readers.middlebury import read_pfm, write_pfm
+    scene = tmp_path / "Toy-perfect"
+    scene.mkdir()
+    (scene / "calib.txt").write_text("cam0=[100.0 0 30.5; 0 100.0 20.5; 0 0 1]\n"
+                                     "cam1=[100.0 0 34.5; 0 100.0 20.5; 0 0 1]\ndoffs=4.0\n"
+                                     "baseline=200.0\nwidth=64\nheight=40\nndisp=64\n")
+    rng = np.random.default_rng(0)
+    left = rng.integers(0, 256, (40, 64, 3), dtype=np.uint8)
+    right = np.zeros_like(left)
+    right[:, :-6] = left[:, 6:]                 # disparity as the benchmark stores it: 6 px
+    disp = np.full((40, 64), 6.0, np.float32)
+    disp[0, :5] = np.inf                        # unknown
+    write_pfm(scene / "disp0.pfm", disp)
+    assert np.array_equal(read_pfm(scene / "disp0.pfm"), disp)
+    cv2.imwrite(str(scene / "im0.png"), left[:, :, ::-1])
+    cv2.imwrite(str(scene / "im1.png"), right[:, :, ::-1])
+    data = open_dataset(f"middlebury:{tmp_path}")
+    sample = data[0]
+    assert len(data) == 1 and sample.camera == (100.0, 100.0, 30.5, 20.5) and sample.baseline_m == 0.2
+    assert np.isnan(sample.depth[0, :5]).all()
+    assert np.allclose(sample.depth[1:], 0.2 * 100.0 / 10.0)          # Z = B f / (d + doffs)
+    # after the doffs shift the right view is the left one moved by the full disparity f B / Z = 10
+    assert np.array_equal(sample.right_rgb[:, :-12], left[:, 10:-2])
+
+
+def test_middlebury_pfm_must_be_whole(tmp_path):
+    from depth_restore_ros.data.readers.middlebury import read_pfm
+    (tmp_path / "d.pfm").write_bytes(b"Pf\n4 4\n-1\n" + b"\0" * 20)
+    with pytest.raises(ValueError, match="truncated"):
+        read_pfm(tmp_path / "d.pfm")
+
+
+def test_middlebury_copy_in_scikit_image_is_a_real_metric_scene():
+    pytest.importorskip("skimage")
+    sample = open_dataset("middlebury:skimage")[0]
+    depth = sample.depth[sample.valid]
+    assert sample.rgb.shape == (500, 741, 3) and sample.right_rgb.shape == sample.rgb.shape
+    assert depth.size > 0.5 * sample.depth.size
+    assert 1.0 < np.percentile(depth, 5) < np.percentile(depth, 95) < 8.0   # a motorcycle in a lab
