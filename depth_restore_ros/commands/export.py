@@ -19,7 +19,7 @@ def run(args) -> int:
     cfg = TrainConfig.from_dict(blob["config"], source=args.checkpoint)
     model = build_model(cfg.arch, **cfg.arch_args)
     load_weights(model, args.checkpoint)
-    folder = write_model_folder(model, model_config_for(cfg), args.out)
+    folder = write_model_folder(model, model_config_for(cfg, model), args.out)
     print(f"wrote {folder}; onnxruntime vs torch max relative difference "
           f"{onnx_parity(model, folder / 'model.onnx'):.2e}")
     return 0

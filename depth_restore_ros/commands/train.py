@@ -10,6 +10,8 @@ def add_arguments(parser):
     parser.add_argument("--out", help="run directory (default: runs/<name>)")
     parser.add_argument("--steps", type=int, help="override the number of steps (smoke tests)")
     parser.add_argument("--num-scenes", type=int, help="override the number of training frames")
+    parser.add_argument("--gt-density", choices=["dense", "lidar"],
+                        help="override the ground-truth density (lidar: ~5%% of pixels on scan lines)")
     parser.add_argument("--eval-images", type=int, help="test frames for the model card (default: all)")
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
     parser.add_argument("--ship", action="store_true",
@@ -23,7 +25,8 @@ def run(args) -> int:
     from ..train.trainer import Trainer
 
     cfg = TrainConfig.from_yaml(args.config)
-    overrides = {k: v for k, v in dict(steps=args.steps, num_scenes=args.num_scenes).items() if v is not None}
+    overrides = {k: v for k, v in dict(steps=args.steps, num_scenes=args.num_scenes,
+                                       gt_density=args.gt_density).items() if v is not None}
     cfg = replace(cfg, **overrides)
     run_dir = Path(args.out or Path("runs") / cfg.name)
     trainer = Trainer(cfg, run_dir)

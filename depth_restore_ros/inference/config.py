@@ -26,6 +26,13 @@ class ModelConfig:
     stereo: bool = False                 # network takes a right view and a baseline
     stochastic: bool = False             # several samples differ (diffusion); else one pass
     uncertainty: str = "aleatoric"       # what the `sigma` output means
+    # Stochastic (restoration) models: inputs `noise` (K, latent_channels, H / latent_stride,
+    # W / latent_stride) and `schedule` (see inference/diffusion_schedule.py).
+    latent_channels: int = 0
+    latent_stride: int = 16
+    diffusion_steps: int = 4
+    diffusion_strength: float = 0.5
+    default_samples: int = 1             # K when the caller does not say
     input_names: Tuple[str, ...] = ("image",)
     output_names: Tuple[str, ...] = ("depth", "sigma")  # (N,1,H,W) canonical metres, 1-sigma metres
 

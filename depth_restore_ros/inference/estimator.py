@@ -31,6 +31,7 @@ class Prediction:
     uncertainty: np.ndarray           # HxW float32 metres (1-sigma), NaN where depth is invalid
     num_samples: int = 1
     timings: Dict[str, float] = field(default_factory=dict)  # seconds per stage
+    spread: Optional[np.ndarray] = None  # stochastic models: std of the K samples' depth (metres)
 
     def colorized(self) -> np.ndarray:
         """Depth as an rgb8 picture (near is warm), for looking at."""
@@ -49,10 +50,11 @@ def _pick_backend(requested: str, model_dir) -> str:
 
 
 class Estimator:
-    def __init__(self, config: ModelConfig, backend, model_dir):
+    def __init__(self, config: ModelConfig, backend, model_dir, seed: int = 0):
         self.config = config
         self.backend = backend
         self.model_dir = model_dir
+        self._rng = np.random.default_rng(seed)  # the diffusion's noise: reproducible runs
 
     @property
     def name(self) -> str:
@@ -77,7 +79,10 @@ class Estimator:
         return cls(config, impl, model_dir)
 
     def predict(self, rgb: np.ndarray, camera: Optional[Sequence[float]] = None, aux_rgb=None,
-                baseline_m: Optional[float] = None, num_samples: Optional[int] = None) -> Prediction:
+                baseline_m: Optional[float] = None, num_samples: Optional[int] = None,
+                diffusion_steps: Optional[int] = None) -> Prediction:
+        """Depth and uncertainty at rgb's resolution. `num_samples` (K) and `diffusion_steps` apply
+        to stochastic models (default: the model's); deterministic models ignore them (K = 1)."""
         _check_rgb(rgb, "rgb")
         camera = _check_camera(camera, rgb.shape)
         if aux_rgb is not None and not self.config.stereo:
@@ -87,18 +92,33 @@ class Estimator:
         image = preprocess.to_network(rgb, self.config)
         net_hw = image.shape[2:]
         t1 = time.perf_counter()
-        outputs = self.backend.run({"image": image})
+        inputs, k = {"image": image}, 1
+        if self.config.stochastic:
+            k = int(num_samples or self.config.default_samples)
+            inputs.update(self._diffusion_inputs(net_hw, k, int(diffusion_steps or self.config.diffusion_steps)))
+        outputs = self.backend.run(inputs)
         t2 = time.perf_counter()
         ratio = preprocess.focal_ratio(camera, rgb.shape[:2], net_hw, self.config)
         depth = preprocess.to_image(outputs["depth"][0, 0] * ratio, rgb.shape[:2])
         sigma = preprocess.to_image(outputs["sigma"][0, 0] * ratio, rgb.shape[:2])
+        spread = preprocess.to_image(outputs["spread"][0, 0] * ratio, rgb.shape[:2]) if "spread" in outputs else None
         np.maximum(depth, self.config.min_depth, out=depth)
         invalid = ~(depth <= self.config.max_depth)  # also catches NaN from the network
-        depth[invalid] = np.nan
-        sigma[invalid] = np.nan
+        for values in (depth, sigma) if spread is None else (depth, sigma, spread):
+            values[invalid] = np.nan
         t3 = time.perf_counter()
         timings.update(preprocess=t1 - t0, inference=t2 - t1, postprocess=t3 - t2)
-        return Prediction(depth=depth, uncertainty=sigma, num_samples=1, timings=timings)
+        return Prediction(depth=depth, uncertainty=sigma, num_samples=k, timings=timings, spread=spread)
+
+    def _diffusion_inputs(self, net_hw, samples: int, steps: int) -> Dict[str, np.ndarray]:
+        """Noise for K samples on the latent grid, and the DDIM schedule of `steps` steps."""
+        from .diffusion_schedule import ddim_schedule
+        if not 1 <= samples <= 64 or not 1 <= steps <= 50:
+            raise ValueError(f"num_samples must be 1..64 and diffusion_steps 1..50, got {samples}, {steps}")
+        stride = self.config.latent_stride
+        shape = (samples, self.config.latent_channels, net_hw[0] // stride, net_hw[1] // stride)
+        return {"noise": self._rng.standard_normal(shape, dtype=np.float32),
+                "schedule": ddim_schedule(steps, self.config.diffusion_strength)}
 
 
 def _check_rgb(rgb, what: str) -> None:

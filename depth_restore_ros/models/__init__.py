@@ -1,7 +1,8 @@
 """Torch networks. Importing this package imports torch: the CPU runtime path never does."""
 from .mono_unet import MonoUNet
+from .restore_net import RestoreNet
 
-ARCHITECTURES = {"mono_unet": MonoUNet}
+ARCHITECTURES = {"mono_unet": MonoUNet, "restore_net": RestoreNet}
 
 
 def build_model(arch: str, **arch_args):

@@ -13,25 +13,46 @@ from ..inference.config import ModelConfig
 OPSET = 17
 
 
+def example_inputs(model: torch.nn.Module, sample_hw) -> dict:
+    """Named example inputs: an image, plus whatever else the network takes (noise, schedule)."""
+    if hasattr(model, "example_inputs"):
+        return model.example_inputs(*sample_hw)
+    return {"image": torch.randn(1, 3, *sample_hw)}
+
+
+def dynamic_axes(model: torch.nn.Module, config: ModelConfig) -> dict:
+    if hasattr(model, "dynamic_axes"):
+        return model.dynamic_axes()
+    image = {0: "batch", 2: "height", 3: "width"}
+    return {name: image for name in ("image", *config.output_names)}
+
+
 def export_onnx(model: torch.nn.Module, config: ModelConfig, path: Path, sample_hw=(192, 256)) -> None:
     model = model.eval()
-    dummy = torch.randn(1, 3, *sample_hw)
-    axes = {"image": {0: "batch", 2: "height", 3: "width"}}
-    axes.update({name: {0: "batch", 2: "height", 3: "width"} for name in config.output_names})
-    torch.onnx.export(model, (dummy,), str(path), input_names=list(config.input_names),
-                      output_names=list(config.output_names), dynamic_axes=axes, opset_version=OPSET,
-                      dynamo=False)
+    inputs = example_inputs(model, sample_hw)
+    module = model
+    if hasattr(model, "prepare_export"):
+        # A network with a TorchScript part (the diffusion loop) is traced first: the exporter
+        # keeps the scripted loop as an ONNX Loop only when handed a ScriptModule.
+        module = torch.jit.trace(model.prepare_export(), tuple(inputs.values()), check_trace=False)
+    torch.onnx.export(module, tuple(inputs.values()), str(path), input_names=list(inputs),
+                      output_names=list(config.output_names), dynamic_axes=dynamic_axes(model, config),
+                      opset_version=OPSET, dynamo=False)
 
 
 def onnx_parity(model: torch.nn.Module, onnx_path: Path, sample_hw=(240, 320), seed: int = 0) -> float:
-    """Max relative difference between torch and onnxruntime outputs on one random input."""
+    """Max relative difference between torch and onnxruntime outputs on one random input.
+
+    Outputs are metres; the denominator has a 1 cm floor, so a sample spread of 2e-5 m that comes
+    out as 2.1e-5 m (float32 cancellation in a variance) does not read as a 5% error."""
     import onnxruntime as ort
 
-    x = np.random.default_rng(seed).standard_normal((1, 3, *sample_hw)).astype(np.float32)
-    with torch.inference_mode():
-        ref = [t.numpy() for t in model.eval()(torch.from_numpy(x))]
-    got = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"]).run(None, {"image": x})
-    return max(float(np.max(np.abs(g - r) / (np.abs(r) + 1e-6))) for g, r in zip(got, ref))
+    torch.manual_seed(seed)
+    inputs = {k: v.numpy() for k, v in example_inputs(model, sample_hw).items()}
+    with torch.no_grad():  # not inference_mode: a scripted part refuses inference tensors
+        ref = [t.numpy() for t in model.eval()(*(torch.from_numpy(v) for v in inputs.values()))]
+    got = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"]).run(None, inputs)
+    return max(float(np.max(np.abs(g - r) / np.maximum(np.abs(r), 1e-2))) for g, r in zip(got, ref))
 
 
 def write_model_folder(model: torch.nn.Module, config: ModelConfig, out_dir) -> Path:

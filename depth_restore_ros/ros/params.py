@@ -42,8 +42,10 @@ COMMON = (
           read_only=True, choices=("auto", "onnxruntime", "torch")),
     Param("autostart", True, "configure and activate at start; false: wait for lifecycle "
           "transitions (<node>/change_state)", read_only=True),
-    Param("num_samples", 1, "restoration samples per frame (stochastic models average them; "
-          "deterministic models run once)", range=(1, 32)),
+    Param("num_samples", 0, "restoration samples K per frame for stochastic models: depth is their "
+          "mean, uncertainty their spread with the aleatoric part (0: the model's default; "
+          "deterministic models run once)", range=(0, 32)),
+    Param("diffusion_steps", 0, "DDIM steps of a restoration model (0: the model's default)", range=(0, 50)),
     Param("max_depth", 80.0, "metres; depth beyond is published as NaN (the model's own "
           "max_depth applies too)", range=(0.1, 1000.0)),
     Param("min_depth", 0.0, "metres; depth below is published as NaN (0: keep all)", range=(0.0, 1000.0)),

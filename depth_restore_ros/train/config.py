@@ -26,6 +26,10 @@ class TrainConfig:
     silog_weight: float = 1.0           # scale-invariant log loss (lambda 0.85)
     l1_weight: float = 1.0              # L1 on log-depth: keeps the absolute (metric) scale
     nll_weight: float = 0.1             # Laplace NLL that trains the uncertainty output
+    crps_weight: float = 0.0            # stochastic models: -0.5 E|X - X'| between samples, which with
+                                        # the L1 term makes the CRPS (a proper score for the spread)
+    default_samples: int = 1            # stochastic models: K the shipped model uses by default
+    gt_density: str = "dense"           # "dense", or "lidar": keep ~5% of pixels on scan lines
     canonical_focal: float = 200.0      # pixels at network resolution (see ModelConfig)
     input_long_side: int = 320
     min_depth: float = 0.1

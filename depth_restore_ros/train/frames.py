@@ -26,8 +26,29 @@ def zoom_crop(sample, crop_hw, zoom, rng):
     return rgb[window], depth[window], fx, fy
 
 
+LIDAR_DENSITY = 0.05       # KITTI's projected Velodyne: about 5% of the pixels of a frame
+LIDAR_LINE_SPACING = 4     # rows between scan lines at 240 px height (64 beams over ~2/3 of the view)
+
+
+def lidar_mask(height: int, width: int, rng) -> np.ndarray:
+    """A LiDAR-like sampling pattern: slightly curved scan lines over the lower two thirds of the
+    view, each keeping random points, ~LIDAR_DENSITY of the pixels in all."""
+    top = int(height / 3 * rng.uniform(0.8, 1.2))
+    spacing = max(1, int(round(LIDAR_LINE_SPACING * height / 240)))
+    x = np.arange(width)
+    bend = rng.uniform(0.0, 0.06) * height * ((x - width / 2) / width) ** 2  # beams curve in the image
+    mask = np.zeros((height, width), bool)
+    keep = min(1.0, LIDAR_DENSITY * height / max(1, (height - top) // spacing))
+    for row in range(top + int(rng.integers(0, spacing)), height, spacing):
+        rows = np.clip(np.round(row - bend).astype(int), 0, height - 1)
+        hits = rng.random(width) < keep
+        mask[rows[hits], x[hits]] = True
+    return mask
+
+
 class TrainingFrames(torch.utils.data.Dataset):
-    def __init__(self, dataset, model_config: ModelConfig, crop_hw, zoom=(1.0, 1.0), augment=None, seed=0):
+    def __init__(self, dataset, model_config: ModelConfig, crop_hw, zoom=(1.0, 1.0), augment=None, seed=0,
+                 gt_density: str = "dense"):
         self.dataset = dataset
         self.config = model_config
         self.crop_hw = tuple(crop_hw)
@@ -35,6 +56,9 @@ class TrainingFrames(torch.utils.data.Dataset):
         self.augment = augment  # callable(rgb, rng) -> rgb, or None
         self.seed = seed
         self.epoch = 0          # set by the trainer so each pass draws new augmentations
+        if gt_density not in ("dense", "lidar"):
+            raise ValueError(f"gt_density must be 'dense' or 'lidar', not {gt_density!r}")
+        self.gt_density = gt_density
 
     def __len__(self):
         return len(self.dataset)
@@ -52,6 +76,8 @@ class TrainingFrames(torch.utils.data.Dataset):
         assert image.shape[1:] == self.crop_hw, "crop must be the network size of itself"
         f_net = 0.5 * (fx + fy)
         valid = np.isfinite(depth) & (depth >= self.config.min_depth) & (depth <= self.config.max_depth)
+        if self.gt_density == "lidar":
+            valid &= lidar_mask(*valid.shape, rng)
         canonical = np.where(valid, depth, 1.0) * (self.config.canonical_focal / f_net)
         return (torch.from_numpy(image), torch.from_numpy(np.log(canonical).astype(np.float32))[None],
                 torch.from_numpy(valid.astype(np.float32))[None])

@@ -20,3 +20,10 @@ def laplace_nll(log_pred, log_scale, log_gt, valid):
     err = (log_pred.detach() - log_gt).abs()
     nll = err * torch.exp(-log_scale) + log_scale
     return (nll * valid).sum() / valid.sum().clamp(min=1)
+
+
+def sample_spread(log_samples, valid):
+    """E|X - X'| over pairs of samples (N, K, H, W) on valid pixels (N, 1, H, W): with the L1 term,
+    L1 - 0.5 * spread is the CRPS, minimised when the samples spread like the real errors."""
+    diffs = (log_samples[:, :-1] - log_samples[:, 1:]).abs()
+    return (diffs * valid).sum() / (valid.sum() * diffs.shape[1]).clamp(min=1)

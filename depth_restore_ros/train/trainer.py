@@ -19,13 +19,22 @@ from ..models import build_model
 from ..models.export import write_model_folder
 from .config import TrainConfig
 from .frames import TrainingFrames
-from .losses import l1_log_loss, laplace_nll, silog_loss
+from .losses import l1_log_loss, laplace_nll, sample_spread, silog_loss
 
 
-def model_config_for(cfg: TrainConfig) -> ModelConfig:
-    return ModelConfig(name=cfg.name, arch=cfg.arch, arch_args=dict(cfg.arch_args),
-                       input_long_side=cfg.input_long_side, canonical_focal=cfg.canonical_focal,
-                       min_depth=cfg.min_depth, max_depth=cfg.max_depth)
+def model_config_for(cfg: TrainConfig, model=None) -> ModelConfig:
+    config = ModelConfig(name=cfg.name, arch=cfg.arch, arch_args=dict(cfg.arch_args),
+                         input_long_side=cfg.input_long_side, canonical_focal=cfg.canonical_focal,
+                         min_depth=cfg.min_depth, max_depth=cfg.max_depth)
+    if model is not None and hasattr(model, "loop"):  # a restoration (diffusion) network
+        config.stochastic = True
+        config.uncertainty = "mixture"
+        config.input_names = ("image", "noise", "schedule")
+        config.output_names = ("depth", "sigma", "spread")
+        config.latent_channels, config.latent_stride = model.latent, model.latent_stride
+        config.diffusion_steps, config.diffusion_strength = model.diffusion_steps, model.diffusion_strength
+        config.default_samples = cfg.default_samples
+    return config
 
 
 def open_training_set(cfg: TrainConfig):
@@ -72,9 +81,9 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
-        self.model_config = model_config_for(cfg)
         # channels_last: depthwise convolutions train ~1.8x faster on the CPU in this layout
         self.model = build_model(cfg.arch, **cfg.arch_args).to(memory_format=torch.channels_last)
+        self.model_config = model_config_for(cfg, self.model)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.step = 0
         self.seconds = 0.0  # training wall time, summed over resumed sessions
@@ -99,11 +108,20 @@ class Trainer:
         tmp.replace(self.run_dir / "last.pt")  # never leave a half-written checkpoint behind
 
     def loss(self, image, log_gt, valid):
-        log_pred, log_scale = self.model.forward_log(image)
+        log_pred, log_scale = self.model.forward_log(image)   # (N, K, H, W): K samples (1 for mono)
+        k = log_pred.shape[1]
+        if k > 1:  # every sample is a prediction of the same ground truth
+            log_gt, valid = log_gt.repeat_interleave(k, 1), valid.repeat_interleave(k, 1)
+        flat = lambda t: t.reshape(-1, 1, *t.shape[2:])  # noqa: E731
+        log_pred, log_scale, log_gt, valid = map(flat, (log_pred, log_scale, log_gt, valid))
         parts = dict(silog=silog_loss(log_pred, log_gt, valid), l1=l1_log_loss(log_pred, log_gt, valid),
                      nll=laplace_nll(log_pred, log_scale, log_gt, valid))
         total = (self.cfg.silog_weight * parts["silog"] + self.cfg.l1_weight * parts["l1"]
                  + self.cfg.nll_weight * parts["nll"])
+        if k > 1 and self.cfg.crps_weight:
+            parts["spread"] = sample_spread(log_pred.reshape(-1, k, *log_pred.shape[2:]),
+                                            valid.reshape(-1, k, *valid.shape[2:])[:, :1])
+            total = total - 0.5 * self.cfg.crps_weight * parts["spread"]
         return total, {k: float(v.detach()) for k, v in parts.items()}
 
     def batches(self, frames):
@@ -123,7 +141,8 @@ class Trainer:
         dataset, augment = open_training_set(self.cfg)
         if getattr(dataset, "cache", None) is not None:
             prerender(dataset, workers=os.cpu_count() or 1, progress=progress)
-        frames = TrainingFrames(dataset, self.model_config, self.cfg.crop, self.cfg.zoom, augment, self.cfg.seed)
+        frames = TrainingFrames(dataset, self.model_config, self.cfg.crop, self.cfg.zoom, augment, self.cfg.seed,
+                                self.cfg.gt_density)
         self.model.train()
         log = (self.run_dir / "log.jsonl").open("a", buffering=1)  # line-buffered: tail -f works
         bar = tqdm(total=self.cfg.steps, initial=self.step, disable=not progress, desc=self.cfg.name)

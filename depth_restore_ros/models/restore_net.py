@@ -1,0 +1,190 @@
+"""`restore_net`: IID-RDepth's restoration network behind `mono-restore`.
+
+    image -> encoder (levels 0-3, as mono_unet)
+          -> mutual conditional maps: levels 2 and 3 on one grid, concatenated (on the stride-16
+             grid level 2 is folded 2x2 into channels, not blurred: its detail is kept)
+          -> z_enc (the degraded latent) and cond (what the denoiser conditions on)
+          -> K restorations: z_enc noised and denoised by a few DDIM steps, one per noise sample
+          -> decoder per sample: two conventional stages (latent grid, then stride 4 with level 1)
+             and two invertible stages (stride 4), a log-depth head at stride 4
+          -> depth = mean of the K samples, uncertainty (metres) from their spread (see `forward`),
+             both brought to full resolution by a convex 4x upsampling whose weights come from
+             the image's level-0 features (edges stay sharp; RAFT's upsampler, guided per image)
+
+Everything that does not depend on the noise runs once per image: the encoder, the mutual maps, the
+projection of the skip and the upsampling weights; only the small latent loop and the thin stride-4
+decoder see K rows. That is what keeps 8 samples within 2x the cost of one (measured by
+`depth-restore bench samples`).
+"""
+from typing import Dict, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..inference.diffusion_schedule import ddim_schedule
+from .blocks import SeparableConv, conv_bn_act
+from .diffusion import Denoiser, RestorationLoop, repeat_samples
+from .invertible import InvertibleStage, freeze_lipschitz_weights
+from .mono_unet import DepthHead, Encoder, to_metres
+
+
+class SharedSkipFuse(nn.Module):
+    """Upsample x to the skip's grid and add two 1x1 projections (= a 1x1 conv of their concat),
+    then depthwise 3x3 and pointwise. The skip's projection is computed once per image."""
+
+    def __init__(self, in_ch: int, skip_ch: int, out_ch: int):
+        super().__init__()
+        self.from_x = nn.Conv2d(in_ch, out_ch, 1, bias=False)
+        self.from_skip = nn.Sequential(nn.Conv2d(skip_ch, out_ch, 1, bias=False), nn.BatchNorm2d(out_ch))
+        self.body = nn.Sequential(nn.ReLU6(), conv_bn_act(out_ch, out_ch, 3, groups=out_ch),
+                                  conv_bn_act(out_ch, out_ch, 1))
+
+    def forward(self, x: torch.Tensor, skip_projected: torch.Tensor) -> torch.Tensor:
+        up = F.interpolate(x, size=skip_projected.shape[2:], mode="bilinear", align_corners=False)
+        return self.body(self.from_x(up) + skip_projected)
+
+
+class ConvexUpsampler(nn.Module):
+    """4x upsampling of stride-4 maps: each output pixel is a convex combination of the 3x3 coarse
+    neighbours around it, with weights predicted from the image's level-0 and level-1 features."""
+
+    def __init__(self, ch0: int, ch1: int, hidden: int):
+        super().__init__()
+        self.from0 = nn.Sequential(nn.PixelUnshuffle(2), conv_bn_act(4 * ch0, hidden * 2, 1))
+        self.from1 = conv_bn_act(ch1, hidden * 2, 1)
+        self.mask = nn.Sequential(conv_bn_act(hidden * 2, hidden * 2, 3, groups=hidden * 2),
+                                  nn.Conv2d(hidden * 2, 9 * 16, 1))
+
+    def weights(self, f0: torch.Tensor, f1: torch.Tensor) -> torch.Tensor:
+        """(N, 9, 16, h, w): softmax over the 9 neighbours for each of the 4x4 sub-pixels."""
+        f0 = F.pad(f0, [0, f0.shape[3] % 2, 0, f0.shape[2] % 2], mode="replicate")
+        x = self.from1(f1) + self.from0(f0)[:, :, :f1.shape[2], :f1.shape[3]]
+        m = self.mask(x)
+        return torch.softmax(m.reshape(m.shape[0], 9, 16, m.shape[2], m.shape[3]), dim=1)
+
+    def forward(self, maps: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """maps (N, C, h, w) -> (N, C, 4h, 4w); weights from `weights()` of the same image(s).
+        Network inputs are multiples of 16 pixels (ModelConfig.size_multiple), so 4h is the input height."""
+        n, c, h, w = maps.shape
+        padded = F.pad(maps, [1, 1, 1, 1], mode="replicate")
+        neighbours = torch.stack([padded[:, :, dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)],
+                                 dim=2)                                          # (N, C, 9, h, w)
+        mixed = (neighbours.unsqueeze(3) * weights.unsqueeze(1)).sum(dim=2)       # (N, C, 16, h, w)
+        return F.pixel_shuffle(mixed.reshape(n, c * 16, h, w), 4)                # (N, C, 4h, 4w)
+
+
+def fine_stage(ch: int, invertible: bool, blocks: int, hidden: int) -> nn.Module:
+    """An invertible stage, or (for the ablation) a conventional one of the same width."""
+    if invertible:
+        return InvertibleStage(ch, blocks=blocks, hidden=hidden)
+    return nn.Sequential(*[SeparableConv(ch, ch) for _ in range(blocks)])
+
+
+class RestoreNet(nn.Module):
+    def __init__(self, channels: Sequence[int] = (32, 64, 128, 256), depths: Sequence[int] = (1, 2, 3, 4),
+                 latent: int = 48, latent_stride: int = 16, denoiser_width: int = 48,
+                 dec_channels: Sequence[int] = (48, 24), fine_channels: int = 16, invertible: bool = True,
+                 invertible_blocks: int = 1, invertible_hidden: int = 8, diffusion_steps: int = 4,
+                 diffusion_strength: float = 0.5, train_samples: int = 2):
+        super().__init__()
+        if latent_stride not in (8, 16):
+            raise ValueError(f"latent_stride must be 8 or 16, not {latent_stride}")
+        self.latent, self.latent_stride = int(latent), int(latent_stride)
+        self.diffusion_steps, self.diffusion_strength = int(diffusion_steps), float(diffusion_strength)
+        self.train_samples = int(train_samples)
+        self.encoder = Encoder(channels, depths)
+        mutual = channels[2] * (4 if latent_stride == 16 else 1) + channels[3]
+        self.to_latent = nn.Sequential(nn.Conv2d(mutual, latent, 1, bias=False), nn.BatchNorm2d(latent))
+        self.to_cond = conv_bn_act(mutual, latent, 1)
+        self.loop = RestorationLoop(Denoiser(latent, latent, denoiser_width))
+        self.coarse1 = SeparableConv(latent, dec_channels[0])
+        self.coarse2 = SharedSkipFuse(dec_channels[0], channels[1], dec_channels[1])
+        self.fine1 = fine_stage(dec_channels[1], invertible, invertible_blocks, invertible_hidden)
+        self.fine2 = fine_stage(dec_channels[1], invertible, invertible_blocks, invertible_hidden)
+        self.head = DepthHead(dec_channels[1])
+        self.upsampler = ConvexUpsampler(channels[0], channels[1], fine_channels)
+
+    # -- the pieces ----------------------------------------------------------------------------
+    def encode(self, image: torch.Tensor):
+        """Per image: (z_enc, cond, projected level-1 skip, projected level-0 skip)."""
+        f0, f1, f2, f3 = self.encoder(image)
+        if self.latent_stride == 8:
+            f3 = F.interpolate(f3, size=[f2.shape[2], f2.shape[3]], mode="bilinear", align_corners=False)
+        else:  # fold 2x2 blocks of level 2 into channels (odd sizes: pad to even first)
+            f2 = F.pixel_unshuffle(F.pad(f2, [0, f2.shape[3] % 2, 0, f2.shape[2] % 2], mode="replicate"), 2)
+        mutual = torch.cat([f2, f3], dim=1)
+        return self.to_latent(mutual), self.to_cond(mutual), self.coarse2.from_skip(f1), self.upsampler.weights(f0, f1)
+
+    def decode(self, z: torch.Tensor, skip1: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Log-depth and log-scale at stride 4."""
+        x = self.fine2(self.fine1(self.coarse2(self.coarse1(z), skip1)))
+        out = self.head.body(x)
+        return out[:, :1], out[:, 1:].clamp(-6.0, 3.0)
+
+    def samples_log(self, image: torch.Tensor, noise: torch.Tensor, schedule: torch.Tensor):
+        """Stride-4 log-depth and log-scale of every sample, (N * K, 1, h, w), K = noise rows per
+        image; and the image's upsampling weights."""
+        k = noise.shape[0] // image.shape[0]
+        z_enc, cond, skip1, up_weights = self.encode(image)
+        z = self.loop(repeat_samples(z_enc, k), repeat_samples(cond, k), noise, schedule)
+        log_depth, log_scale = self.decode(z, repeat_samples(skip1, k))
+        return log_depth, log_scale, up_weights
+
+    def latent_shape(self, height: int, width: int) -> Tuple[int, int, int]:
+        """(C, h, w) of the noise one sample needs, for a network input of height x width."""
+        h, w = height, width
+        for _ in range(4 if self.latent_stride == 16 else 3):   # the encoder's stride-2 convs
+            h, w = (h + 1) // 2, (w + 1) // 2
+        return self.latent, h, w
+
+    # -- training and inference ----------------------------------------------------------------
+    def forward_log(self, image: torch.Tensor, samples: int = 0) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Training: (N, K, H, W) log-depth and log-scale, K = train_samples unless given."""
+        k = samples or self.train_samples
+        c, h, w = self.latent_shape(*image.shape[2:])
+        noise = torch.randn(image.shape[0] * k, c, h, w, device=image.device)
+        schedule = torch.from_numpy(ddim_schedule(self.diffusion_steps, self.diffusion_strength))
+        log_depth, log_scale, up_weights = self.samples_log(image, noise, schedule.to(image.device))
+        n, h, w = image.shape[0], log_depth.shape[2], log_depth.shape[3]
+        both = torch.cat([log_depth, log_scale], dim=1).reshape(n, 2 * k, h, w)   # image-major rows
+        full = self.upsampler(both, up_weights).reshape(n, k, 2, *image.shape[2:])
+        return full[:, :, 0], full[:, :, 1]
+
+    def forward(self, image: torch.Tensor, noise: torch.Tensor, schedule: torch.Tensor):
+        """(depth, sigma, spread), each (N, 1, H, W) metres at the canonical focal length.
+
+        depth: mean of the K samples. spread: their standard deviation (0 when K = 1).
+        sigma: the std of the whole predictive mixture, sqrt(mean aleatoric variance + spread^2)
+        (law of total variance): with K = 1 it is the aleatoric head alone.
+        """
+        n = image.shape[0]
+        log_depth, log_scale, up_weights = self.samples_log(image, noise, schedule)
+        depth_k, sigma_k = to_metres(log_depth, log_scale)
+        depth_k = depth_k.reshape(n, -1, depth_k.shape[2], depth_k.shape[3])
+        sigma_k = sigma_k.reshape(depth_k.shape)
+        depth = depth_k.mean(dim=1, keepdim=True)
+        spread = torch.sqrt(((depth_k - depth) ** 2).mean(dim=1, keepdim=True))
+        sigma = torch.sqrt((sigma_k ** 2).mean(dim=1, keepdim=True) + spread ** 2)
+        # log-space upsampling keeps ratios (a convex mix of depths at an edge stays between them)
+        full = torch.exp(self.upsampler(torch.log(torch.cat([depth, sigma, spread + 1e-6], dim=1)), up_weights))
+        return full[:, :1], full[:, 1:2], full[:, 2:]
+
+    # -- export --------------------------------------------------------------------------------
+    def example_inputs(self, height: int, width: int, samples: int = 2) -> Dict[str, torch.Tensor]:
+        c, h, w = self.latent_shape(height, width)
+        return {"image": torch.randn(1, 3, height, width), "noise": torch.randn(samples, c, h, w),
+                "schedule": torch.from_numpy(ddim_schedule(self.diffusion_steps, self.diffusion_strength))}
+
+    @staticmethod
+    def dynamic_axes() -> Dict[str, Dict[int, str]]:
+        image = {0: "batch", 2: "height", 3: "width"}
+        return {"image": image, "noise": {0: "samples", 2: "latent_height", 3: "latent_width"},
+                "schedule": {0: "steps"}, "depth": image, "sigma": image, "spread": image}
+
+    def prepare_export(self) -> "RestoreNet":
+        """Fixed Lipschitz normalisations and a TorchScript loop (exported as an ONNX Loop)."""
+        freeze_lipschitz_weights(self)
+        if not isinstance(self.loop, torch.jit.ScriptModule):
+            self.loop = torch.jit.script(self.loop)
+        return self

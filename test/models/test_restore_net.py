@@ -1,0 +1,80 @@
+"""The restoration network: shapes, what K and the step count change, ONNX export with its Loop."""
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+
+from depth_restore_ros.inference.config import ModelConfig
+from depth_restore_ros.inference.diffusion_schedule import alpha_bar, ddim_schedule
+from depth_restore_ros.models import build_model
+from depth_restore_ros.models.export import onnx_parity, write_model_folder
+
+SMALL = dict(channels=(16, 24, 32, 48), depths=(1, 1, 1, 1), latent=16, denoiser_width=16,
+             dec_channels=(24, 16), fine_channels=8, invertible_hidden=8, diffusion_steps=3)
+
+
+def randomised(model, seed=0):
+    """Trained-like weights: the zero-initialised output layers would hide the noise's effect."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("weight") and p.dim() > 1 and float(p.abs().sum()) < 1e-3:
+                p.copy_(torch.randn(p.shape, generator=gen) * 0.1)
+    return model.eval()
+
+
+def test_schedule_runs_from_the_strength_to_a_clean_latent():
+    rows = ddim_schedule(4, 0.5)
+    assert rows.shape == (4, 3)
+    assert np.allclose(rows[:, 0], [0.5, 0.375, 0.25, 0.125])
+    assert np.allclose(rows[:-1, 2], rows[1:, 1]) and rows[-1, 2] == pytest.approx(1.0)
+    assert np.all(np.diff(alpha_bar(np.arange(0, 1001, 50))) < 0)
+    with pytest.raises(ValueError):
+        ddim_schedule(0, 0.5)
+
+
+def test_training_forward_gives_k_samples_and_gradients_reach_the_encoder():
+    model = randomised(build_model("restore_net", **SMALL, train_samples=3)).train()
+    log_depth, log_scale = model.forward_log(torch.randn(2, 3, 64, 96))
+    assert log_depth.shape == log_scale.shape == (2, 3, 64, 96)
+    log_depth.mean().backward()
+    assert model.encoder.stem[0].weight.grad.abs().sum() > 0
+    assert model.loop.denoiser.from_z.weight.grad.abs().sum() > 0
+
+
+def test_samples_differ_with_noise_and_their_spread_is_published():
+    model = randomised(build_model("restore_net", **SMALL))
+    inputs = model.example_inputs(64, 96, samples=4)
+    with torch.no_grad():
+        depth, sigma, spread = model(*inputs.values())
+        one = model(inputs["image"], inputs["noise"][:1], inputs["schedule"])
+    assert depth.shape == sigma.shape == spread.shape == (1, 1, 64, 96)
+    assert float(spread.mean()) > 0 and torch.all(sigma >= spread - 1e-5)
+    assert float(one[2].max()) < 1e-5                     # K = 1: no spread, sigma is the aleatoric head
+    assert torch.allclose(one[1], one[1].clamp(min=0))
+
+
+def test_onnx_graph_takes_any_number_of_samples_and_steps(tmp_path):
+    model = randomised(build_model("restore_net", **SMALL))
+    config = ModelConfig(name="r", arch="restore_net", arch_args=SMALL, stochastic=True,
+                         input_names=("image", "noise", "schedule"), output_names=("depth", "sigma", "spread"),
+                         latent_channels=16)
+    folder = write_model_folder(model, config, tmp_path / "m")
+    graph = onnx.load(str(folder / "model.onnx"))
+    onnx.checker.check_model(graph)
+    assert [i.name for i in graph.graph.input] == ["image", "noise", "schedule"]
+    assert any(node.op_type == "Loop" for node in graph.graph.node)
+    assert onnx_parity(model, folder / "model.onnx", sample_hw=(96, 128)) < 1e-3
+    session = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    image = rng.standard_normal((1, 3, 64, 96)).astype(np.float32)
+    outs = {}
+    for k, steps in [(1, 1), (5, 2), (5, 6)]:
+        noise = rng.standard_normal((k, 16, 4, 6)).astype(np.float32)
+        with torch.no_grad():
+            ref = model(torch.from_numpy(image), torch.from_numpy(noise), torch.from_numpy(ddim_schedule(steps, 0.5)))
+        got = session.run(None, {"image": image, "noise": noise, "schedule": ddim_schedule(steps, 0.5)})
+        assert all(np.allclose(g, r.numpy(), rtol=1e-3, atol=1e-5) for g, r in zip(got, ref))
+        outs[(k, steps)] = got[0]
+    assert not np.allclose(outs[(5, 2)], outs[(5, 6)])    # the step count reaches the graph
