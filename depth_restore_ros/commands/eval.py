@@ -25,6 +25,9 @@ def add_arguments(parser):
     parser.add_argument("--max-images", type=int, help="evaluate this many frames spread over the set")
     parser.add_argument("--backend", default="auto", choices=["auto", "onnxruntime", "torch"])
     parser.add_argument("--num-samples", type=int, help="samples per image for stochastic models")
+    parser.add_argument("--uncertainty", metavar="PNG", nargs="?", const="",
+                        help="also score the uncertainty (sparsification, AUSE, Spearman); with a path, "
+                             "plot the sparsification curves there")
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -60,7 +63,8 @@ def run(args) -> int:
             options.update(aux_rgb=sample.right_rgb, baseline_m=sample.baseline_m)
         if args.num_samples:
             options["num_samples"] = args.num_samples
-        return est.predict(sample.rgb, camera=sample.camera, **options).depth
+        pred = est.predict(sample.rgb, camera=sample.camera, **options)
+        return (pred.depth, pred.uncertainty) if args.uncertainty is not None else pred.depth
 
     picture = []
 
@@ -79,6 +83,15 @@ def run(args) -> int:
           f"coverage {100 * result['coverage']:.1f}%, {seconds:.1f} s)")
     for label, values in (("model", m), ("constant median", base)):
         print(f"  {label:16s} " + "  ".join(f"{k} {values[k]:.4f}" for k in ("absrel", "rmse", "silog", "d1")))
+    if "uncertainty" in result:
+        u = result["uncertainty"]
+        print("  uncertainty      " + "  ".join(f"AUSE({k}) {u[k]['ause']:.4f} (random {u[k]['ause_random']:.4f})"
+                                                for k in ("rmse", "absrel") if k in u)
+              + f"  spearman {u['spearman']:.3f}")
+        if args.uncertainty:
+            from ..train.uncertainty_eval import plot_sparsification
+            plot_sparsification(u, args.uncertainty, f"{args.model} on {args.data}")
+            print(f"wrote {args.uncertainty}")
     if args.json:
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .metrics import METRICS, MetricAccumulator, align as align_prediction, depth_metrics
+from .uncertainty_eval import UncertaintyAccumulator
 
 LOG = logging.getLogger(__name__)
 BASELINE_PIXELS = 20_000  # gt pixels kept per image for the constant baseline (memory stays bounded)
@@ -34,10 +35,13 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
     all counted gt over the evaluated images; it never looks at the image it predicts. It gets the same
     alignment as the model and is scored on up to BASELINE_PIXELS evenly strided gt pixels per image.
     `on_image(sample, aligned_prediction, metrics)` is called per image (e.g. to keep a few for a picture).
+    A `predict_fn` that returns (depth, uncertainty) also gets uncertainty scores (uncertainty_eval)
+    under "uncertainty".
     """
     protocol = dataset.protocol
     lo, hi = protocol.min_depth, protocol.max_depth
     model, counted, covered = MetricAccumulator(), 0, 0
+    scored_uncertainty = UncertaintyAccumulator()
     kept_gt: List[np.ndarray] = []
     per_image = []
     indices = _indices(len(dataset), max_images)
@@ -47,7 +51,10 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
         iterator = tqdm(indices, desc="evaluate", unit="img")
     for index in iterator:
         sample = dataset[int(index)]
-        pred = np.asarray(predict_fn(sample), dtype=np.float32)
+        pred, uncertainty = predict_fn(sample), None
+        if isinstance(pred, tuple):
+            pred, uncertainty = pred
+        pred = np.asarray(pred, dtype=np.float32)
         if pred.shape != sample.depth.shape:
             raise ValueError(f"{sample.name}: prediction {pred.shape} and ground truth {sample.depth.shape} "
                              "differ in size; predict at the image's resolution")
@@ -55,6 +62,8 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
         aligned = align_prediction(pred, sample.depth, mask, align)
         metrics = depth_metrics(aligned, sample.depth, mask, lo, hi)
         model.add(metrics)
+        if uncertainty is not None:
+            scored_uncertainty.add(aligned, sample.depth, np.asarray(uncertainty, np.float32), mask)
         n_mask, n_finite = int(mask.sum()), int((mask & np.isfinite(aligned)).sum())
         counted, covered = counted + n_mask, covered + n_finite
         gt = sample.depth[mask]
@@ -65,7 +74,9 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
             on_image(sample, aligned, metrics)
     if model.empty:
         LOG.warning("%d of %d images had no pixel to score", model.empty, len(indices))
+    extra = {"uncertainty": scored_uncertainty.result()} if scored_uncertainty.rhos else {}
     return {
+        **extra,
         "metrics": model.result(),
         "num_images": model.count,
         "num_empty": model.empty,

@@ -97,7 +97,7 @@ def test_parameter_table_descriptors():
     rng = by_name["max_depth"].descriptor().floating_point_range[0]
     assert (rng.from_value, rng.to_value) == (0.1, 1000.0)
     rng = by_name["num_samples"].descriptor().integer_range[0]
-    assert (rng.from_value, rng.to_value) == (1, 32)
+    assert (rng.from_value, rng.to_value) == (0, 32)
     assert all(p.description for p in params.MONO)
     assert params.check(params.MONO, {"transport": "udp"}, {})
     assert "max_depth" in params.check(params.MONO, {"min_depth": 5.0}, {"max_depth": 2.0})
@@ -127,7 +127,7 @@ def test_declared_parameters_validate_changes_with_a_reason(node):
     assert not bad.successful and "max_depth" in bad.reason and values["min_depth"] == 1.5
     assert not node.set_parameters([Parameter("num_samples", value=64)])[0].successful  # range
     assert not node.set_parameters([Parameter("model", value="other")])[0].successful  # read-only
-    assert values["num_samples"] == 1 and values["model"] != "other"
+    assert values["num_samples"] == 0 and values["model"] != "other"
 
 
 def test_bad_override_is_refused_at_declaration():

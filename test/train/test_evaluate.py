@@ -88,3 +88,17 @@ def test_eval_command_end_to_end(folder, tmp_path):
     assert report["num_images"] == 2 and report["model"] == "mono-small" and report["align"] == "none"
     assert "constant_median" in report["baselines"] and report["seconds"] >= 0
     assert (tmp_path / "eval.png").is_file()
+
+
+def test_predictor_with_uncertainty_gets_it_scored(folder):
+    ds = open_dataset(f"folder:{folder}")
+    rng = np.random.default_rng(0)
+
+    def predict(sample):   # error proportional to depth; uncertainty says so
+        noise = rng.standard_normal(sample.depth.shape).astype(np.float32)
+        return sample.depth * (1 + 0.1 * noise), 0.1 * np.nan_to_num(sample.depth)
+
+    result = evaluate(predict, ds, progress=False)
+    u = result["uncertainty"]
+    assert u["num_images"] == 4 and u["spearman"] > 0.3 and u["rmse"]["ause"] < u["rmse"]["ause_random"]
+    assert "uncertainty" not in evaluate(lambda s: s.depth, ds, progress=False)
