@@ -14,6 +14,7 @@ COMMANDS = {
     "eval": "Evaluate a model on a data set; metrics as JSON and a picture.",
     "predict": "Depth for image files, written as .npy and a colourised PNG.",
     "export": "Export a model's network to ONNX with its config.",
+    "ablate": "Train (or reuse) and evaluate the rows of an ablation; writes a markdown table.",
 }
 
 

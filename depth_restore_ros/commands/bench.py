@@ -3,6 +3,7 @@
 Modes:
   node   the mono node in its own process vs. the model alone: end-to-end and per-step latency,
          overhead ratio, peak RSS, time from process start to first depth (bench/node.py)
+  samples  a stochastic model's latency at K = 1, 4, 8 samples against a baseline model (bench/samples.py)
   synthetic  the synthetic world's images/s on one core at 320x256 and 1920x1080, against reading a
          cached frame back (bench/synthetic.py)
 """
@@ -10,7 +11,8 @@ import json
 from pathlib import Path
 
 MODES = {"node": "node end-to-end latency vs. the model alone (640x480, full-resolution XYZRGB cloud)",
-         "synthetic": "synthetic world images/s on one core (320x256, 1920x1080) vs. a cache read"}
+         "synthetic": "synthetic world images/s on one core (320x256, 1920x1080) vs. a cache read",
+         "samples": "latency of K = 1, 4, 8 restoration samples vs. one sample and a baseline model (640x480)"}
 
 
 def add_arguments(parser):
@@ -28,6 +30,16 @@ def add_arguments(parser):
     node.add_argument("--height", type=int, default=480)
     node.add_argument("--params-file", default=None, help="node parameters (default: config/mono.yaml)")
     node.add_argument("--log-dir", default="out/bench/logs", help="node logs (default: out/bench/logs)")
+    samples = modes.add_parser("samples", help=MODES["samples"], description=MODES["samples"])
+    samples.add_argument("--json", metavar="PATH", help="also write the JSON here")
+    samples.add_argument("--model", default="mono-restore", help="stochastic model (default: mono-restore)")
+    samples.add_argument("--baseline", default=None, help="baseline model (default: the shipped default)")
+    samples.add_argument("--samples", default="1,4,8", help="K values, comma-separated (default: 1,4,8)")
+    samples.add_argument("--steps", type=int, default=None, help="diffusion steps (default: the model's)")
+    samples.add_argument("--iterations", type=int, default=20)
+    samples.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "torch"])
+    samples.add_argument("--width", type=int, default=640)
+    samples.add_argument("--height", type=int, default=480)
     synthetic = modes.add_parser("synthetic", help=MODES["synthetic"], description=MODES["synthetic"])
     synthetic.add_argument("--json", metavar="PATH", help="also write the JSON here")
     synthetic.add_argument("--frames", type=int, default=8, help="frames per resolution (default: 8)")
@@ -43,6 +55,12 @@ def run(args) -> int:
         result = run_node_bench(args.model or DEFAULT_MODEL, width=args.width, height=args.height,
                                 frames=args.frames, warmup=args.warmup, rate_hz=args.rate,
                                 backend=args.backend, log_dir=args.log_dir, params_file=args.params_file)
+    elif args.mode == "samples":
+        from ..bench.samples import bench_samples
+        from ..inference.registry import DEFAULT_MODEL
+        result = bench_samples(args.model, args.baseline or DEFAULT_MODEL,
+                               tuple(int(k) for k in args.samples.split(",")), args.width, args.height,
+                               args.iterations, args.backend, args.steps)
     elif args.mode == "synthetic":
         from ..bench.synthetic import bench_synthetic
         sizes = [tuple(int(v) for v in s.lower().split("x"))[::-1] for s in args.size or ["320x256", "1920x1080"]]

@@ -80,3 +80,15 @@ def test_lidar_pattern_keeps_five_percent_on_scan_lines_below_the_horizon():
         rows, cols = np.nonzero(mask.T)                          # per column, hits in row order
         gaps = np.diff(cols)[np.diff(rows) == 0]
         assert np.median(gaps) >= 3                              # lines, not a uniform sprinkle
+
+
+def test_bench_samples_times_k_against_a_baseline(tmp_path, capsys):
+    for config, out in ((CONFIG, "m"), (RESTORE, "r")):
+        assert main(["train", "--config", str(config), "--out", str(tmp_path / out), "--no-progress",
+                     "--steps", "1", "--eval-images", "1"]) == 0
+    assert main(["bench", "samples", "--model", str(tmp_path / "r" / "model"), "--baseline",
+                 str(tmp_path / "m" / "model"), "--samples", "1,3", "--iterations", "2", "--width", "96",
+                 "--height", "72", "--json", str(tmp_path / "b.json")]) == 0
+    result = json.loads((tmp_path / "b.json").read_text())
+    assert set(result["samples"]) == {"1", "3"} and result["ratios"]["K3_over_K1"] > 0
+    assert result["ratios"]["K1_over_baseline"] > 0 and result["diffusion_steps"] == 2

@@ -1,0 +1,93 @@
+"""Ablations as code: each row is a training recipe plus overrides, trained (or reused) and evaluated
+in one command, so a table in docs/ is reproduced by running that command again.
+
+A row whose recipe has no overrides and whose shipped model was trained from exactly that recipe
+reuses the shipped model (its card names the command); every other row trains into
+`<runs>/<slug>/` (resumable: an interrupted ablation continues where it stopped).
+"""
+import json
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from ..inference.registry import WEIGHTS_DIR
+from .config import TrainConfig
+
+
+@dataclass
+class Variant:
+    label: str
+    recipe: str                                   # config/train/<name>.yaml
+    overrides: Dict = field(default_factory=dict)  # TrainConfig fields; "arch_args" entries merge
+    slug: str = ""
+
+
+def config_for(variant: Variant, steps: Optional[int]) -> TrainConfig:
+    from ..graph import share_file  # the checkout's config/, or the installed copy
+    cfg = TrainConfig.from_yaml(share_file(variant.recipe))
+    over = dict(variant.overrides)
+    if "arch_args" in over:
+        over["arch_args"] = {**cfg.arch_args, **over["arch_args"]}
+    if steps:
+        over["steps"] = steps
+    if over:
+        over["name"] = variant.slug
+    return replace(cfg, **over)
+
+
+def shipped_model_for(cfg: TrainConfig) -> Optional[Path]:
+    """The shipped model trained from exactly this config, if any."""
+    card = WEIGHTS_DIR / cfg.name / "card.json"
+    if card.is_file() and json.loads(card.read_text())["training"]["config"] == cfg.to_dict():
+        return card.parent
+    return None
+
+
+def model_for(cfg: TrainConfig, runs: Path, progress: bool) -> Path:
+    shipped = shipped_model_for(cfg)
+    if shipped is not None:
+        return shipped
+    from .trainer import Trainer
+    trainer = Trainer(cfg, runs / cfg.name)
+    trainer.resume()
+    model_dir = runs / cfg.name / "model"
+    if trainer.step >= cfg.steps and (model_dir / "model.onnx").is_file():
+        return model_dir
+    return trainer.fit(progress=progress)
+
+
+def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optional[int],
+                  max_images: Optional[int], progress: bool) -> List[Dict]:
+    from ..data.datasets import open_dataset
+    from ..inference import Estimator
+    from .evaluate import evaluate
+
+    rows = []
+    for variant in variants:
+        cfg = config_for(variant, steps)
+        model_dir = model_for(cfg, runs, progress)
+        est = Estimator.from_pretrained(str(model_dir), backend="onnxruntime")
+        t0 = time.perf_counter()
+        result = evaluate(lambda s: est.predict(s.rgb, camera=s.camera).depth, open_dataset(data),
+                          max_images=max_images, progress=progress)
+        rows.append({"label": variant.label, "model": str(model_dir), "steps": cfg.steps,
+                     "gt_density": cfg.gt_density, "metrics": result["metrics"],
+                     "num_images": result["num_images"], "eval_s": round(time.perf_counter() - t0, 1)})
+    return rows
+
+
+def markdown(title: str, command: str, data: str, rows: List[Dict], reference: int = 0) -> str:
+    base = rows[reference]["metrics"]["rmse"]
+    lines = [f"# {title}", "", f"Written by `{command}` on "
+             f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; data `{data}` "
+             f"({rows[0]['num_images']} images), metric depth, no alignment.", "",
+             "| Model | Training GT | Steps | RMSE (m) | AbsRel | delta1 | RMSE vs first row |",
+             "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        m = row["metrics"]
+        change = 100.0 * (m["rmse"] - base) / base
+        lines.append(f"| {row['label']} | {row['gt_density']} | {row['steps']} | {m['rmse']:.3f} | "
+                     f"{m['absrel']:.4f} | {m['d1']:.4f} | {change:+.2f}% |")
+    return "\n".join(lines) + "\n"

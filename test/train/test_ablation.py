@@ -1,0 +1,24 @@
+"""Ablation machinery on the smoke recipes: rows train once, resume instead of retraining, tabulate."""
+import pytest
+
+from depth_restore_ros.train.ablation import Variant, config_for, evaluate_rows, markdown
+
+pytestmark = pytest.mark.slow
+
+
+def test_rows_train_evaluate_and_reuse(tmp_path):
+    variants = [Variant("base", "config/train/smoke.yaml", slug="t-base"),
+                Variant("restore plain", "config/train/smoke-restore.yaml",
+                        {"arch_args": {"invertible": False}}, slug="t-plain"),
+                Variant("base sparse", "config/train/smoke.yaml", {"gt_density": "lidar"}, slug="t-sparse")]
+    cfg = config_for(variants[1], steps=2)
+    assert cfg.arch_args["invertible"] is False and cfg.arch_args["latent"] == 16 and cfg.name == "t-plain"
+    rows = evaluate_rows(variants, tmp_path, "synthetic:test", 2, 2, progress=False)
+    assert [r["label"] for r in rows] == ["base", "restore plain", "base sparse"]
+    assert rows[2]["gt_density"] == "lidar" and all(r["steps"] == 2 for r in rows)
+    stamp = (tmp_path / "t-base" / "model" / "model.onnx").stat().st_mtime_ns
+    again = evaluate_rows(variants[:1], tmp_path, "synthetic:test", 2, 2, progress=False)
+    assert (tmp_path / "t-base" / "model" / "model.onnx").stat().st_mtime_ns == stamp   # not retrained
+    assert again[0]["metrics"] == rows[0]["metrics"]
+    table = markdown("t", "depth-restore ablate t", "synthetic:test", rows)
+    assert table.count("\n| ") == 4 and "+0.00%" in table
