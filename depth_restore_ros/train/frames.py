@@ -12,10 +12,11 @@ from ..inference.preprocess import to_network
 from ..inference.config import ModelConfig
 
 
-def zoom_crop(sample, crop_hw, zoom, rng):
-    """Zoom in by `zoom`, take a random crop of crop_hw; returns rgb, depth and the new fx, fy."""
+def zoom_crop(sample, crop_hw, zoom, rng, base: float = 1.0):
+    """Resize by base * zoom (base < 1: a lower-resolution view of the same field of view), take a
+    random crop of crop_hw; returns rgb, depth and the new fx, fy."""
     h, w = sample.depth.shape
-    scale = max(zoom, crop_hw[0] / h, crop_hw[1] / w)
+    scale = max(base * zoom, crop_hw[0] / h, crop_hw[1] / w)
     size = (int(round(w * scale)), int(round(h * scale)))
     rgb = cv2.resize(sample.rgb, size, interpolation=cv2.INTER_LINEAR)
     depth = cv2.resize(sample.depth, size, interpolation=cv2.INTER_NEAREST)  # never blend across edges
@@ -48,7 +49,7 @@ def lidar_mask(height: int, width: int, rng) -> np.ndarray:
 
 class TrainingFrames(torch.utils.data.Dataset):
     def __init__(self, dataset, model_config: ModelConfig, crop_hw, zoom=(1.0, 1.0), augment=None, seed=0,
-                 gt_density: str = "dense"):
+                 gt_density: str = "dense", base_scale: float = 1.0):
         self.dataset = dataset
         self.config = model_config
         self.crop_hw = tuple(crop_hw)
@@ -59,6 +60,7 @@ class TrainingFrames(torch.utils.data.Dataset):
         if gt_density not in ("dense", "lidar"):
             raise ValueError(f"gt_density must be 'dense' or 'lidar', not {gt_density!r}")
         self.gt_density = gt_density
+        self.base_scale = base_scale  # < 1: train on a down-scaled view (same field of view, fewer pixels)
 
     def __len__(self):
         return len(self.dataset)
@@ -67,7 +69,7 @@ class TrainingFrames(torch.utils.data.Dataset):
         rng = np.random.default_rng([self.seed, self.epoch, index])
         sample = self.dataset[index]
         zoom = float(rng.uniform(*self.zoom))
-        rgb, depth, fx, fy = zoom_crop(sample, self.crop_hw, zoom, rng)
+        rgb, depth, fx, fy = zoom_crop(sample, self.crop_hw, zoom, rng, self.base_scale)
         if rng.random() < 0.5:  # a mirrored world has the same metric depth
             rgb, depth = rgb[:, ::-1], depth[:, ::-1]
         if self.augment is not None:

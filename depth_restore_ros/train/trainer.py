@@ -7,6 +7,7 @@ import json
 import math
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -137,17 +138,28 @@ class Trainer:
             yield from loader
             epoch, skip = epoch + 1, 0
 
+    def training_frames(self, dataset, augment, scale: float) -> TrainingFrames:
+        """Frames at `scale` of the recipe's resolution: the crop and the network's long side shrink
+        together, the canonical focal length does not (targets stay metric through f_net)."""
+        config = replace(self.model_config, input_long_side=int(round(self.cfg.input_long_side * scale)))
+        crop = tuple(int(round(c * scale)) for c in self.cfg.crop)
+        return TrainingFrames(dataset, config, crop, self.cfg.zoom, augment, self.cfg.seed, self.cfg.gt_density,
+                              base_scale=scale)
+
     def fit(self, progress: bool = True) -> Path:
         dataset, augment = open_training_set(self.cfg)
         if getattr(dataset, "cache", None) is not None:
             prerender(dataset, workers=os.cpu_count() or 1, progress=progress)
-        frames = TrainingFrames(dataset, self.model_config, self.cfg.crop, self.cfg.zoom, augment, self.cfg.seed,
-                                self.cfg.gt_density)
+        lowres_until = int(self.cfg.steps * self.cfg.lowres_fraction)
+        stages = {True: self.training_frames(dataset, augment, 0.5), False: self.training_frames(dataset, augment, 1.0)}
         self.model.train()
         log = (self.run_dir / "log.jsonl").open("a", buffering=1)  # line-buffered: tail -f works
         bar = tqdm(total=self.cfg.steps, initial=self.step, disable=not progress, desc=self.cfg.name)
-        stream = self.batches(frames)
+        stream, stream_lowres = None, None
         while self.step < self.cfg.steps:
+            lowres = self.step < lowres_until
+            if stream is None or lowres != stream_lowres:  # a new stage (or a resumed run) starts here
+                stream, stream_lowres = self.batches(stages[lowres]), lowres
             t0 = time.perf_counter()
             image, log_gt, valid = next(stream)
             image = image.contiguous(memory_format=torch.channels_last)

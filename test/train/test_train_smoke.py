@@ -92,3 +92,22 @@ def test_bench_samples_times_k_against_a_baseline(tmp_path, capsys):
     result = json.loads((tmp_path / "b.json").read_text())
     assert set(result["samples"]) == {"1", "3"} and result["ratios"]["K3_over_K1"] > 0
     assert result["ratios"]["K1_over_baseline"] > 0 and result["diffusion_steps"] == 2
+
+
+@pytest.mark.parametrize("recipe", [CONFIG, RESTORE])
+def test_half_resolution_stage_then_full_resolution(tmp_path, recipe):
+    cfg = yaml.safe_load(recipe.read_text())
+    cfg.update(lowres_fraction=0.5, steps=4)
+    path = tmp_path / "lowres.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert main(["train", "--config", str(path), "--out", str(tmp_path / "run"), "--no-progress",
+                 "--eval-images", "1"]) == 0
+    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [entry["step"] for entry in log] == [1, 2, 3, 4]
+    from depth_restore_ros.train.config import TrainConfig
+    from depth_restore_ros.train.trainer import Trainer
+    trainer = Trainer(TrainConfig.from_dict(cfg), tmp_path / "probe")
+    from depth_restore_ros.data.datasets import open_dataset
+    frames = trainer.training_frames(open_dataset("synthetic:train", length=2, size=tuple(cfg["crop"])), None, 0.5)
+    image, log_gt, valid = frames[0]
+    assert image.shape[1:] == tuple(c // 2 for c in cfg["crop"]) == log_gt.shape[1:]
