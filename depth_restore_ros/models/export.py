@@ -37,7 +37,10 @@ def export_onnx(model: torch.nn.Module, config: ModelConfig, path: Path, sample_
         module = torch.jit.trace(model.prepare_export(), tuple(inputs.values()), check_trace=False)
     torch.onnx.export(module, tuple(inputs.values()), str(path), input_names=list(inputs),
                       output_names=list(config.output_names), dynamic_axes=dynamic_axes(model, config),
-                      opset_version=OPSET, dynamo=False)
+                      opset_version=OPSET, dynamo=False,
+                      # unfolded: initializers stay the (float16-rounded) tensors of model.pt, so
+                      # halving them is exact; onnxruntime fuses Conv+BN itself when it loads
+                      do_constant_folding=False)
 
 
 def onnx_parity(model: torch.nn.Module, onnx_path: Path, sample_hw=(240, 320), seed: int = 0) -> float:
@@ -56,9 +59,14 @@ def onnx_parity(model: torch.nn.Module, onnx_path: Path, sample_hw=(240, 320), s
 
 
 def write_model_folder(model: torch.nn.Module, config: ModelConfig, out_dir) -> Path:
+    """config.json, model.pt and model.onnx; weights rounded to and stored as float16 (compact.py)."""
+    from .compact import half_state_dict, halve_onnx_initializers, round_weights_to_half
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     config.save(out / "config.json")
-    torch.save(model.state_dict(), out / "model.pt")
+    round_weights_to_half(model)
+    torch.save(half_state_dict(model), out / "model.pt")
     export_onnx(model, config, out / "model.onnx")
+    halve_onnx_initializers(out / "model.onnx")
     return out
