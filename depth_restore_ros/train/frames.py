@@ -27,6 +27,7 @@ def zoom_crop(sample, crop_hw, zoom, rng, base: float = 1.0):
     return rgb[window], depth[window], fx, fy
 
 
+SKY_FACTOR = 1.5          # sky / beyond-range targets: this many times max_depth
 LIDAR_DENSITY = 0.05       # KITTI's projected Velodyne: about 5% of the pixels of a frame
 LIDAR_LINE_SPACING = 4     # rows between scan lines at 240 px height (64 beams over ~2/3 of the view)
 
@@ -78,6 +79,13 @@ class TrainingFrames(torch.utils.data.Dataset):
         assert image.shape[1:] == self.crop_hw, "crop must be the network size of itself"
         f_net = 0.5 * (fx + fy)
         valid = np.isfinite(depth) & (depth >= self.config.min_depth) & (depth <= self.config.max_depth)
+        beyond = getattr(self.dataset, "nan_means_beyond", None)
+        if beyond is not None and self.gt_density == "dense":
+            # sky and beyond-range pixels learn "farther than max_depth" (published as NaN), so the
+            # model never paints the sky as a near surface; KITTI-like sparse GT has no such pixels
+            sky = ~np.isfinite(depth)
+            depth = np.where(sky, SKY_FACTOR * max(beyond, self.config.max_depth), depth)
+            valid |= sky
         if self.gt_density == "lidar":
             valid &= lidar_mask(*valid.shape, rng)
         canonical = np.where(valid, depth, 1.0) * (self.config.canonical_focal / f_net)

@@ -57,6 +57,9 @@ class SyntheticDataset:
     """A sequence of Samples (see module docstring); `augment` defaults to True for train only."""
 
     protocol = PROTOCOL
+    # NaN depth here means sky or farther than MAX_DEPTH, never "not measured": training may
+    # teach the network that such pixels are far (so it publishes them as NaN) instead of ignoring them
+    nan_means_beyond = MAX_DEPTH
 
     def __init__(self, split: str, size: Tuple[int, int] = (256, 320), length: Optional[int] = None,
                  stereo: bool = False, augment: Optional[bool] = None, cache_dir: Optional[str] = None):

@@ -1,0 +1,47 @@
+"""Training frames: canonical metric targets, zoom keeps metres, sky learns "beyond range"."""
+import numpy as np
+
+from depth_restore_ros.data.datasets import open_dataset
+from depth_restore_ros.data.sample import Sample
+from depth_restore_ros.inference.config import ModelConfig
+from depth_restore_ros.train.frames import SKY_FACTOR, TrainingFrames
+
+CONFIG = ModelConfig(input_long_side=128, canonical_focal=80.0, max_depth=80.0)
+
+
+class Plane:
+    """One frame: a wall 4 m away with a band of unknown depth on top."""
+
+    def __init__(self, nan_means_beyond=None):
+        self.nan_means_beyond = nan_means_beyond
+
+    def __len__(self):
+        return 1
+
+    def __getitem__(self, index):
+        depth = np.full((96, 128), 4.0, np.float32)
+        depth[:20] = np.nan
+        return Sample(np.full((96, 128, 3), 128, np.uint8), depth, (100.0, 100.0, 63.5, 47.5))
+
+
+def test_targets_are_canonical_metres_whatever_the_zoom():
+    for zoom in (1.0, 1.4):
+        _, log_gt, valid = TrainingFrames(Plane(), CONFIG, (96, 128), zoom=(zoom, zoom))[0]
+        f_net = 100.0 * 0.5 * (round(128 * zoom) / 128 + round(96 * zoom) / 96)   # sizes round to pixels
+        seen = np.exp(log_gt[0][valid[0] > 0]) * f_net / CONFIG.canonical_focal   # back to metres
+        assert np.allclose(seen, 4.0, rtol=1e-5)
+
+
+def test_unknown_depth_is_ignored_unless_the_data_set_says_it_means_beyond_range():
+    _, _, valid = TrainingFrames(Plane(), CONFIG, (96, 128))[0]
+    assert valid[0, :20].sum() == 0 and valid[0, 20:].min() == 1
+    _, log_gt, valid = TrainingFrames(Plane(nan_means_beyond=80.0), CONFIG, (96, 128))[0]
+    assert valid.min() == 1
+    sky_metres = np.exp(log_gt[0, :20]) * 100.0 / CONFIG.canonical_focal
+    assert np.allclose(sky_metres, SKY_FACTOR * 80.0, rtol=1e-5)          # beyond max_depth: NaN when published
+    _, _, sparse = TrainingFrames(Plane(nan_means_beyond=80.0), CONFIG, (96, 128), gt_density="lidar")[0]
+    assert sparse[0, :20].sum() == 0
+
+
+def test_the_synthetic_world_declares_its_nan_as_beyond_range():
+    assert open_dataset("synthetic:train", length=1).nan_means_beyond == 80.0
