@@ -49,6 +49,14 @@ class Probe:
         self.image_pub = self.node.create_publisher(Image, "image", qos)
         self.info_pub = self.node.create_publisher(CameraInfo, "camera_info", qos)
         self.node.create_subscription(Image, "depth/image", self._on_depth, qos)
+        # listen to every output like a full consumer (RViz + planner): the node builds only what is
+        # subscribed, and the benchmark must pay for the full-resolution cloud and the estimate
+        from depth_restore_ros_msgs.msg import DepthEstimate
+        from sensor_msgs.msg import PointCloud2
+        self.extra = {}
+        for topic, kind in (("depth/uncertainty", Image), ("depth/camera_info", CameraInfo),
+                            ("depth/estimate", DepthEstimate), ("points", PointCloud2)):
+            self.node.create_subscription(kind, topic, lambda msg, t=topic: self._count(t), qos)
         self.node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
         self.messages = []
         for rgb, intrinsics in frames:  # encode once: publishing must not cost the probe time
@@ -65,6 +73,9 @@ class Probe:
         stamp = msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
         self.first_depth_at = self.first_depth_at or now_m
         self.received[stamp] = (now_m, (now_ns - stamp) * 1e-9)
+
+    def _count(self, topic):
+        self.extra[topic] = self.extra.get(topic, 0) + 1
 
     def _on_diagnostics(self, msg):
         for status in msg.status:
@@ -187,6 +198,7 @@ def run_node_bench(model: str, width=640, height=480, frames=30, warmup=5, rate_
         "steps_ms": {step: diag.get(f"{step}_ms") for step in STEPS},
         "observed_latency_ms": stats_ms(got),  # stamp -> probe callback: includes DDS transport
         "frames_received": len(got),
+        "other_outputs_received": dict(probe.extra),
         "frames_dropped": len(measured) - len(got),
         "peak_rss_mb": round(peak_rss, 1) if peak_rss else None,
         "time_to_first_depth_s": round(startup_s, 3),

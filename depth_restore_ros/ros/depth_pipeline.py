@@ -6,7 +6,7 @@ raises InputError and publishes nothing, never a depth image without its camera_
 Every output carries exactly the input image's header (stamp and frame_id).
 """
 import time
-from typing import Dict, List, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
@@ -50,10 +50,18 @@ def mask_range(depth: np.ndarray, uncertainty: np.ndarray, min_depth: float, max
 
 
 def build_outputs(header, info_msg, rgb, camera, depth, uncertainty, p: dict, model_name: str,
-                  inference_s: float, num_samples: int) -> Tuple[List[Tuple[str, object]], Dict[str, float]]:
-    """[(topic, message)] for the enabled outputs, and the seconds spent in "postprocess"/"cloud"."""
+                  inference_s: float, num_samples: int,
+                  wanted: Optional[Iterable[str]] = None) -> Tuple[List[Tuple[str, object]], Dict[str, float]]:
+    """[(topic, message)] for the enabled outputs, and the seconds spent in "postprocess"/"cloud".
+
+    `wanted`: the topics someone listens to (None: all). Others are not built, except depth/image
+    and depth/camera_info, which are cheap and keep a late subscriber from waiting a frame.
+    """
     t0 = time.perf_counter()
     topics = enabled_topics(p)
+    if wanted is not None:
+        wanted = set(wanted) | {"depth/image", "depth/camera_info"}
+        topics = [t for t in topics if t in wanted]
     d = int(p["output_decimation"])
     depth_out = depth[::d, ::d]
     msgs = {"depth/image": convert.array_to_image(depth_out, "32FC1", header),
@@ -76,10 +84,10 @@ def build_outputs(header, info_msg, rgb, camera, depth, uncertainty, p: dict, mo
     return [(t, msgs[t]) for t in topics], {"postprocess": t1 - t0, "cloud": t2 - t1}
 
 
-def process(estimator, image_msg, info_msg, p: dict, compressed: bool, **predict_kwargs):
+def process(estimator, image_msg, info_msg, p: dict, compressed: bool, wanted=None, **predict_kwargs):
     """The whole frame: ([(topic, message)], {step: seconds}). Raises core InputError on bad input.
 
-    `predict_kwargs` (aux_rgb, baseline_m) are the stereo node's additions.
+    `wanted` as in build_outputs; `predict_kwargs` (aux_rgb, baseline_m) are the stereo node's additions.
     """
     t0 = time.perf_counter()
     rgb, camera = decode(image_msg, info_msg, compressed, bool(p["rectified"]),
@@ -100,7 +108,7 @@ def process(estimator, image_msg, info_msg, p: dict, compressed: bool, **predict
         timings[step] = float(pred.timings.get(step, 0.0))
     outputs, build_timings = build_outputs(
         image_msg.header, info_msg, rgb, camera, depth, uncertainty, p, estimator.name,
-        timings["inference"] or (t2 - t1), getattr(pred, "num_samples", 1))
+        timings["inference"] or (t2 - t1), getattr(pred, "num_samples", 1), wanted)
     timings["postprocess"] += (t3 - t2) + build_timings["postprocess"]
     timings["cloud"] = build_timings["cloud"]
     return outputs, timings

@@ -23,6 +23,7 @@ from ..core.sync import LatestSlot, StampSync
 from . import depth_pipeline, params, qos
 from .diagnostics import DROP_KEYS, DiagnosticsPublisher, FrameStats
 from .error_log import InputErrorLog
+from .heap import keep_frames_in_heap
 
 SUCCESS, FAILURE = TransitionCallbackReturn.SUCCESS, TransitionCallbackReturn.FAILURE
 
@@ -224,9 +225,11 @@ class MonoDepthNode(LifecycleNode):
     def _process(self, pair):
         (image_msg, received), info_msg = pair
         p = dict(self.p)  # one consistent set of parameters for the whole frame
+        # lazy outputs: nobody listening to the cloud (or the estimate...) means it is not built
+        wanted = [topic for topic, pub in self._pubs.items() if pub.get_subscription_count() > 0]
         try:
             outputs, timings = depth_pipeline.process(self.estimator, image_msg, info_msg, p,
-                                                      compressed=p["transport"] == "compressed")
+                                                      compressed=p["transport"] == "compressed", wanted=wanted)
         except InputError as err:
             self.stats.error(err.kind)
             self.input_errors.report_error(err)
@@ -260,6 +263,7 @@ class MonoDepthNode(LifecycleNode):
 
 
 def main(args=None):
+    keep_frames_in_heap()
     rclpy.init(args=args)
     node = None
     code = 0

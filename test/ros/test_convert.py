@@ -197,6 +197,10 @@ def test_build_outputs_share_one_header_and_one_decimation():
     off = dict(P, publish_points=False, publish_uncertainty=False, publish_estimate=False)
     outputs, _ = depth_pipeline.build_outputs(header(), info_msg(), None, cam, depth, unc, off, "m", 0.01, 1)
     assert [t for t, _ in outputs] == ["depth/image", "depth/camera_info"]
+    # lazy: only what someone listens to, plus depth and its camera_info
+    outputs, timings = depth_pipeline.build_outputs(header(), info_msg(), rgb, cam, depth, unc, p, "m", 0.01, 1,
+                                                    wanted=["depth/uncertainty"])
+    assert [t for t, _ in outputs] == ["depth/image", "depth/camera_info", "depth/uncertainty"]
 
 
 @pytest.fixture(scope="module")
