@@ -141,8 +141,9 @@ class Trainer:
     def training_frames(self, dataset, augment, scale: float) -> TrainingFrames:
         """Frames at `scale` of the recipe's resolution: the crop and the network's long side shrink
         together, the canonical focal length does not (targets stay metric through f_net)."""
-        config = replace(self.model_config, input_long_side=int(round(self.cfg.input_long_side * scale)))
-        crop = tuple(int(round(c * scale)) for c in self.cfg.crop)
+        m = self.model_config.size_multiple  # network sides are multiples of it: round the crop up
+        crop = tuple(-(-int(round(c * scale)) // m) * m for c in self.cfg.crop)
+        config = replace(self.model_config, input_long_side=max(crop))
         return TrainingFrames(dataset, config, crop, self.cfg.zoom, augment, self.cfg.seed, self.cfg.gt_density,
                               base_scale=scale)
 

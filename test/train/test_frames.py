@@ -45,3 +45,13 @@ def test_unknown_depth_is_ignored_unless_the_data_set_says_it_means_beyond_range
 
 def test_the_synthetic_world_declares_its_nan_as_beyond_range():
     assert open_dataset("synthetic:train", length=1).nan_means_beyond == 80.0
+
+
+def test_half_resolution_crop_is_rounded_to_the_network_multiple(tmp_path):
+    from depth_restore_ros.train.config import TrainConfig
+    from depth_restore_ros.train.trainer import Trainer
+    cfg = TrainConfig(name="t", arch_args=dict(channels=(8, 8, 8, 8), depths=(1, 1, 1, 1), dec_channels=(8, 8, 8)),
+                      crop=(240, 320), input_long_side=320)
+    frames = Trainer(cfg, tmp_path).training_frames(Plane(), None, 0.5)
+    image, log_gt, valid = frames[0]
+    assert image.shape[1:] == log_gt.shape[1:] == (128, 160) and frames.config.input_long_side == 160
