@@ -51,7 +51,12 @@ def evaluate_model(model_dir, data_spec, max_images, progress):
     from ..train.evaluate import evaluate
 
     estimator = Estimator.from_pretrained(str(model_dir), backend="onnxruntime")
-    result = evaluate(lambda s: estimator.predict(s.rgb, camera=s.camera).depth, open_dataset(data_spec),
-                      align="none", max_images=max_images, progress=progress)
+
+    def predict(sample):  # a stereo model sees the pair when the data set has one
+        pair = estimator.config.stereo and sample.right_rgb is not None
+        options = dict(aux_rgb=sample.right_rgb, baseline_m=sample.baseline_m) if pair else {}
+        return estimator.predict(sample.rgb, camera=sample.camera, **options).depth
+
+    result = evaluate(predict, open_dataset(data_spec), align="none", max_images=max_images, progress=progress)
     result["data"] = data_spec
     return result

@@ -87,12 +87,24 @@ class Estimator:
         camera = _check_camera(camera, rgb.shape)
         if aux_rgb is not None and not self.config.stereo:
             LOG.debug("model %s is monocular: aux_rgb ignored", self.name)
+        if aux_rgb is not None and self.config.stereo:
+            _check_rgb(aux_rgb, "aux_rgb")
+            if aux_rgb.shape != rgb.shape:
+                raise InputError("stereo_size", f"the auxiliary view is {aux_rgb.shape[1]}x{aux_rgb.shape[0]}, the "
+                                 f"main view {rgb.shape[1]}x{rgb.shape[0]}", "rectify both views to one size")
+            if baseline_m is None or not math.isfinite(baseline_m) or baseline_m <= 0:
+                raise InputError("baseline", f"a stereo pair needs a positive baseline, got {baseline_m}",
+                                 "the right camera_info's P[3] must be -fx * baseline")
         timings = {}
         t0 = time.perf_counter()
         image = preprocess.to_network(rgb, self.config)
         net_hw = image.shape[2:]
         t1 = time.perf_counter()
         inputs, k = {"image": image}, 1
+        if self.config.stereo:  # no right view: baseline 0 makes the auxiliary branch the identity
+            stereo = aux_rgb is not None
+            inputs["aux_image"] = preprocess.to_network(aux_rgb, self.config) if stereo else image
+            inputs["baseline"] = np.array([baseline_m if stereo else 0.0], np.float32)
         if self.config.stochastic:
             k = int(num_samples or self.config.default_samples)
             inputs.update(self._diffusion_inputs(net_hw, k, int(diffusion_steps or self.config.diffusion_steps)))

@@ -25,6 +25,6 @@ class TorchBackend:
 
     def run(self, inputs: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
         with self.torch.inference_mode():
-            tensors = [self.torch.from_numpy(v).to(self.device) for v in inputs.values()]
-            outputs = self.model(*tensors)
+            tensors = {name: self.torch.from_numpy(v).to(self.device) for name, v in inputs.items()}
+            outputs = self.model(**tensors)  # by name: forward()'s arguments are the graph's input names
         return {name: out.float().cpu().numpy() for name, out in zip(self.output_names, outputs)}

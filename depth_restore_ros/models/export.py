@@ -35,8 +35,10 @@ def export_onnx(model: torch.nn.Module, config: ModelConfig, path: Path, sample_
         # A network with a TorchScript part (the diffusion loop) is traced first: the exporter
         # keeps the scripted loop as an ONNX Loop only when handed a ScriptModule.
         module = torch.jit.trace(model.prepare_export(), tuple(inputs.values()), check_trace=False)
+    names = set(inputs) | set(config.output_names)
+    axes = {k: v for k, v in dynamic_axes(model, config).items() if k in names}
     torch.onnx.export(module, tuple(inputs.values()), str(path), input_names=list(inputs),
-                      output_names=list(config.output_names), dynamic_axes=dynamic_axes(model, config),
+                      output_names=list(config.output_names), dynamic_axes=axes,
                       opset_version=OPSET, dynamo=False,
                       # unfolded: initializers stay the (float16-rounded) tensors of model.pt, so
                       # halving them is exact; onnxruntime fuses Conv+BN itself when it loads

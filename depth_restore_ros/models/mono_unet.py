@@ -32,6 +32,11 @@ class Encoder(nn.Module):
         self.context = PyramidPooling(channels[-1])
         self.channels = tuple(channels)
 
+    def low_levels(self, x: torch.Tensor) -> List[torch.Tensor]:
+        """Levels 0 and 1 only: what an auxiliary view contributes (AV-LFE)."""
+        x = self.levels[0](self.stem(x))
+        return [x, self.levels[1](x)]
+
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
         feats, x = [], self.stem(x)
         for level in self.levels:

@@ -25,6 +25,7 @@ from torch import nn
 from ..inference.diffusion_schedule import ddim_schedule
 from .blocks import SeparableConv, conv_bn_act
 from .diffusion import Denoiser, RestorationLoop, repeat_samples
+from .av_lfe import AuxiliaryViewEnhancement
 from .invertible import InvertibleStage, freeze_lipschitz_weights
 from .mono_unet import DepthHead, Encoder, to_metres
 
@@ -86,14 +87,18 @@ class RestoreNet(nn.Module):
                  latent: int = 48, latent_stride: int = 16, denoiser_width: int = 48,
                  dec_channels: Sequence[int] = (48, 24), fine_channels: int = 16, invertible: bool = True,
                  invertible_blocks: int = 1, invertible_hidden: int = 8, diffusion_steps: int = 4,
-                 diffusion_strength: float = 0.5, train_samples: int = 2):
+                 diffusion_strength: float = 0.5, train_samples: int = 2, stereo: bool = False,
+                 canonical_focal: float = 200.0, sweep_planes: int = 24):
         super().__init__()
         if latent_stride not in (8, 16):
             raise ValueError(f"latent_stride must be 8 or 16, not {latent_stride}")
         self.latent, self.latent_stride = int(latent), int(latent_stride)
         self.diffusion_steps, self.diffusion_strength = int(diffusion_steps), float(diffusion_strength)
         self.train_samples = int(train_samples)
+        self.stereo = bool(stereo)
         self.encoder = Encoder(channels, depths)
+        if self.stereo:  # AV-LFE: the right view corrects the left's level-1 features
+            self.aux = AuxiliaryViewEnhancement(channels[1], canonical_focal, sweep_planes)
         mutual = channels[2] * (4 if latent_stride == 16 else 1) + channels[3]
         self.to_latent = nn.Sequential(nn.Conv2d(mutual, latent, 1, bias=False), nn.BatchNorm2d(latent))
         self.to_cond = conv_bn_act(mutual, latent, 1)
@@ -106,9 +111,11 @@ class RestoreNet(nn.Module):
         self.upsampler = ConvexUpsampler(channels[0], channels[1], fine_channels)
 
     # -- the pieces ----------------------------------------------------------------------------
-    def encode(self, image: torch.Tensor):
-        """Per image: (z_enc, cond, projected level-1 skip, projected level-0 skip)."""
+    def encode(self, image: torch.Tensor, aux_image=None, baseline=None):
+        """Per image: (z_enc, cond, projected level-1 skip, upsampling weights)."""
         f0, f1, f2, f3 = self.encoder(image)
+        if self.stereo and aux_image is not None:
+            f1 = self.aux(f1, self.encoder.low_levels(aux_image)[1], baseline)
         if self.latent_stride == 8:
             f3 = F.interpolate(f3, size=[f2.shape[2], f2.shape[3]], mode="bilinear", align_corners=False)
         else:  # fold 2x2 blocks of level 2 into channels (odd sizes: pad to even first)
@@ -122,11 +129,12 @@ class RestoreNet(nn.Module):
         out = self.head.body(x)
         return out[:, :1], out[:, 1:].clamp(-6.0, 3.0)
 
-    def samples_log(self, image: torch.Tensor, noise: torch.Tensor, schedule: torch.Tensor):
+    def samples_log(self, image: torch.Tensor, noise: torch.Tensor, schedule: torch.Tensor, aux_image=None,
+                    baseline=None):
         """Stride-4 log-depth and log-scale of every sample, (N * K, 1, h, w), K = noise rows per
         image; and the image's upsampling weights."""
         k = noise.shape[0] // image.shape[0]
-        z_enc, cond, skip1, up_weights = self.encode(image)
+        z_enc, cond, skip1, up_weights = self.encode(image, aux_image, baseline)
         z = self.loop(repeat_samples(z_enc, k), repeat_samples(cond, k), noise, schedule)
         log_depth, log_scale = self.decode(z, repeat_samples(skip1, k))
         return log_depth, log_scale, up_weights
@@ -139,27 +147,31 @@ class RestoreNet(nn.Module):
         return self.latent, h, w
 
     # -- training and inference ----------------------------------------------------------------
-    def forward_log(self, image: torch.Tensor, samples: int = 0) -> Tuple[torch.Tensor, torch.Tensor]:
+    def forward_log(self, image: torch.Tensor, samples: int = 0, aux_image=None,
+                    baseline=None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Training: (N, K, H, W) log-depth and log-scale, K = train_samples unless given."""
         k = samples or self.train_samples
         c, h, w = self.latent_shape(*image.shape[2:])
         noise = torch.randn(image.shape[0] * k, c, h, w, device=image.device)
         schedule = torch.from_numpy(ddim_schedule(self.diffusion_steps, self.diffusion_strength))
-        log_depth, log_scale, up_weights = self.samples_log(image, noise, schedule.to(image.device))
+        log_depth, log_scale, up_weights = self.samples_log(image, noise, schedule.to(image.device), aux_image,
+                                                            baseline)
         n, h, w = image.shape[0], log_depth.shape[2], log_depth.shape[3]
         both = torch.cat([log_depth, log_scale], dim=1).reshape(n, 2 * k, h, w)   # image-major rows
         full = self.upsampler(both, up_weights).reshape(n, k, 2, *image.shape[2:])
         return full[:, :, 0], full[:, :, 1]
 
-    def forward(self, image: torch.Tensor, noise: torch.Tensor, schedule: torch.Tensor):
+    def forward(self, image: torch.Tensor, noise: torch.Tensor, schedule: torch.Tensor, aux_image=None,
+                baseline=None):
         """(depth, sigma, spread), each (N, 1, H, W) metres at the canonical focal length.
+        Stereo models also take the right view and the baseline (metres; 0 = no right view).
 
         depth: mean of the K samples. spread: their standard deviation (0 when K = 1).
         sigma: the std of the whole predictive mixture, sqrt(mean aleatoric variance + spread^2)
         (law of total variance): with K = 1 it is the aleatoric head alone.
         """
         n = image.shape[0]
-        log_depth, log_scale, up_weights = self.samples_log(image, noise, schedule)
+        log_depth, log_scale, up_weights = self.samples_log(image, noise, schedule, aux_image, baseline)
         depth_k, sigma_k = to_metres(log_depth, log_scale)
         depth_k = depth_k.reshape(n, -1, depth_k.shape[2], depth_k.shape[3])
         sigma_k = sigma_k.reshape(depth_k.shape)
@@ -173,14 +185,17 @@ class RestoreNet(nn.Module):
     # -- export --------------------------------------------------------------------------------
     def example_inputs(self, height: int, width: int, samples: int = 2) -> Dict[str, torch.Tensor]:
         c, h, w = self.latent_shape(height, width)
-        return {"image": torch.randn(1, 3, height, width), "noise": torch.randn(samples, c, h, w),
-                "schedule": torch.from_numpy(ddim_schedule(self.diffusion_steps, self.diffusion_strength))}
+        inputs = {"image": torch.randn(1, 3, height, width), "noise": torch.randn(samples, c, h, w),
+                  "schedule": torch.from_numpy(ddim_schedule(self.diffusion_steps, self.diffusion_strength))}
+        if self.stereo:
+            inputs.update(aux_image=torch.randn(1, 3, height, width), baseline=torch.full((1,), 0.12))
+        return inputs
 
-    @staticmethod
-    def dynamic_axes() -> Dict[str, Dict[int, str]]:
+    def dynamic_axes(self) -> Dict[str, Dict[int, str]]:
         image = {0: "batch", 2: "height", 3: "width"}
         return {"image": image, "noise": {0: "samples", 2: "latent_height", 3: "latent_width"},
-                "schedule": {0: "steps"}, "depth": image, "sigma": image, "spread": image}
+                "schedule": {0: "steps"}, "aux_image": image, "baseline": {0: "batch"},
+                "depth": image, "sigma": image, "spread": image}
 
     def prepare_export(self) -> "RestoreNet":
         """Fixed Lipschitz normalisations and a TorchScript loop (exported as an ONNX Loop)."""

@@ -14,7 +14,8 @@ from ..inference.config import ModelConfig
 
 def zoom_crop(sample, crop_hw, zoom, rng, base: float = 1.0):
     """Resize by base * zoom (base < 1: a lower-resolution view of the same field of view), take a
-    random crop of crop_hw; returns rgb, depth and the new fx, fy."""
+    random crop of crop_hw; returns rgb, depth, the new fx, fy and the right view cut the same way
+    (None for a monocular sample): one window for both views keeps the pair rectified."""
     h, w = sample.depth.shape
     scale = max(base * zoom, crop_hw[0] / h, crop_hw[1] / w)
     size = (int(round(w * scale)), int(round(h * scale)))
@@ -24,7 +25,10 @@ def zoom_crop(sample, crop_hw, zoom, rng, base: float = 1.0):
     left = int(rng.integers(0, size[0] - crop_hw[1] + 1))
     window = np.s_[top:top + crop_hw[0], left:left + crop_hw[1]]
     fx, fy = sample.camera[0] * size[0] / w, sample.camera[1] * size[1] / h
-    return rgb[window], depth[window], fx, fy
+    right = None
+    if sample.right_rgb is not None:
+        right = cv2.resize(sample.right_rgb, size, interpolation=cv2.INTER_LINEAR)[window]
+    return rgb[window], depth[window], fx, fy, right
 
 
 SKY_FACTOR = 1.5          # sky / beyond-range targets: this many times max_depth
@@ -50,7 +54,7 @@ def lidar_mask(height: int, width: int, rng) -> np.ndarray:
 
 class TrainingFrames(torch.utils.data.Dataset):
     def __init__(self, dataset, model_config: ModelConfig, crop_hw, zoom=(1.0, 1.0), augment=None, seed=0,
-                 gt_density: str = "dense", base_scale: float = 1.0):
+                 gt_density: str = "dense", base_scale: float = 1.0, aux_dropout: float = 0.0):
         self.dataset = dataset
         self.config = model_config
         self.crop_hw = tuple(crop_hw)
@@ -62,6 +66,7 @@ class TrainingFrames(torch.utils.data.Dataset):
             raise ValueError(f"gt_density must be 'dense' or 'lidar', not {gt_density!r}")
         self.gt_density = gt_density
         self.base_scale = base_scale  # < 1: train on a down-scaled view (same field of view, fewer pixels)
+        self.aux_dropout = aux_dropout
 
     def __len__(self):
         return len(self.dataset)
@@ -70,9 +75,9 @@ class TrainingFrames(torch.utils.data.Dataset):
         rng = np.random.default_rng([self.seed, self.epoch, index])
         sample = self.dataset[index]
         zoom = float(rng.uniform(*self.zoom))
-        rgb, depth, fx, fy = zoom_crop(sample, self.crop_hw, zoom, rng, self.base_scale)
-        if rng.random() < 0.5:  # a mirrored world has the same metric depth
-            rgb, depth = rgb[:, ::-1], depth[:, ::-1]
+        rgb, depth, fx, fy, right = zoom_crop(sample, self.crop_hw, zoom, rng, self.base_scale)
+        if right is None and rng.random() < 0.5:  # a mirrored world has the same metric depth (not
+            rgb, depth = rgb[:, ::-1], depth[:, ::-1]  # for a pair: mirrored, the right camera is on the left)
         if self.augment is not None:
             rgb = self.augment(np.ascontiguousarray(rgb), rng)
         image = to_network(np.ascontiguousarray(rgb), self.config)[0]
@@ -89,5 +94,13 @@ class TrainingFrames(torch.utils.data.Dataset):
         if self.gt_density == "lidar":
             valid &= lidar_mask(*valid.shape, rng)
         canonical = np.where(valid, depth, 1.0) * (self.config.canonical_focal / f_net)
-        return (torch.from_numpy(image), torch.from_numpy(np.log(canonical).astype(np.float32))[None],
-                torch.from_numpy(valid.astype(np.float32))[None])
+        frame = (torch.from_numpy(image), torch.from_numpy(np.log(canonical).astype(np.float32))[None],
+                 torch.from_numpy(valid.astype(np.float32))[None])
+        if right is None:
+            return frame
+        if rng.random() < self.aux_dropout:   # teach the monocular path too (baseline 0 = no view)
+            return frame + (frame[0].clone(), torch.zeros(()))
+        if self.augment is not None:
+            right = self.augment(np.ascontiguousarray(right), rng)
+        aux = to_network(np.ascontiguousarray(right), self.config)[0]
+        return frame + (torch.from_numpy(aux), torch.tensor(float(sample.baseline_m), dtype=torch.float32))

@@ -31,6 +31,9 @@ def model_config_for(cfg: TrainConfig, model=None) -> ModelConfig:
         config.stochastic = True
         config.uncertainty = "mixture"
         config.input_names = ("image", "noise", "schedule")
+        if model.stereo:
+            config.stereo = True
+            config.input_names += ("aux_image", "baseline")
         config.output_names = ("depth", "sigma", "spread")
         config.latent_channels, config.latent_stride = model.latent, model.latent_stride
         config.diffusion_steps, config.diffusion_strength = model.diffusion_steps, model.diffusion_strength
@@ -43,7 +46,7 @@ def open_training_set(cfg: TrainConfig):
     from ..data.synthetic import augment_photometric
     options = {}
     if cfg.data.startswith("synthetic:"):
-        options = dict(length=cfg.num_scenes, size=tuple(cfg.crop), augment=False,
+        options = dict(length=cfg.num_scenes, size=tuple(cfg.crop), augment=False, stereo=cfg.stereo,
                        cache_dir=str(Path(cfg.cache_dir).expanduser()))
     return open_dataset(cfg.data, **options), augment_photometric
 
@@ -108,8 +111,9 @@ class Trainer:
         torch.save(blob, tmp)
         tmp.replace(self.run_dir / "last.pt")  # never leave a half-written checkpoint behind
 
-    def loss(self, image, log_gt, valid):
-        log_pred, log_scale = self.model.forward_log(image)   # (N, K, H, W): K samples (1 for mono)
+    def loss(self, image, log_gt, valid, aux_image=None, baseline=None):
+        stereo = {} if aux_image is None else dict(aux_image=aux_image, baseline=baseline)
+        log_pred, log_scale = self.model.forward_log(image, **stereo)   # (N, K, H, W): K samples (1 for mono)
         k = log_pred.shape[1]
         if k > 1:  # every sample is a prediction of the same ground truth
             log_gt, valid = log_gt.repeat_interleave(k, 1), valid.repeat_interleave(k, 1)
@@ -145,7 +149,7 @@ class Trainer:
         crop = tuple(-(-int(round(c * scale)) // m) * m for c in self.cfg.crop)
         config = replace(self.model_config, input_long_side=max(crop))
         return TrainingFrames(dataset, config, crop, self.cfg.zoom, augment, self.cfg.seed, self.cfg.gt_density,
-                              base_scale=scale)
+                              base_scale=scale, aux_dropout=self.cfg.aux_dropout)
 
     def fit(self, progress: bool = True) -> Path:
         dataset, augment = open_training_set(self.cfg)
@@ -162,11 +166,11 @@ class Trainer:
             if stream is None or lowres != stream_lowres:  # a new stage (or a resumed run) starts here
                 stream, stream_lowres = self.batches(stages[lowres]), lowres
             t0 = time.perf_counter()
-            image, log_gt, valid = next(stream)
+            image, log_gt, valid, *stereo = next(stream)
             image = image.contiguous(memory_format=torch.channels_last)
             for group in self.optimizer.param_groups:
                 group["lr"] = learning_rate(self.cfg, self.step)
-            total, parts = self.loss(image, log_gt, valid)
+            total, parts = self.loss(image, log_gt, valid, *stereo)
             self.optimizer.zero_grad(set_to_none=True)
             total.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)

@@ -78,3 +78,37 @@ def test_onnx_graph_takes_any_number_of_samples_and_steps(tmp_path):
         assert all(np.allclose(g, r.numpy(), rtol=1e-3, atol=1e-5) for g, r in zip(got, ref))
         outs[(k, steps)] = got[0]
     assert not np.allclose(outs[(5, 2)], outs[(5, 6)])    # the step count reaches the graph
+
+
+def test_plane_sweep_peaks_at_the_true_disparity():
+    from depth_restore_ros.models.av_lfe import PlaneSweep
+    sweep = PlaneSweep(canonical_focal=100.0, planes=16, stride=4)
+    left = torch.rand(1, 8, 12, 40) - 0.5
+    shift = 3                                      # right(x) = left(x + 3): disparity 3 feature pixels
+    right = torch.zeros_like(left)
+    right[..., :-shift] = left[..., shift:]
+    j = 9
+    baseline = torch.tensor([shift / float(sweep.unit_disparity[j])])
+    cost = sweep(left, right, baseline)[0, :, :, shift:-shift].mean(dim=(1, 2))
+    assert int(cost.argmax()) == j
+    # the same disparity from another baseline is another depth: the hypotheses follow B
+    assert int(sweep(left, right, baseline * 2)[0, :, :, shift:-shift].mean(dim=(1, 2)).argmax()) != j
+
+
+def test_stereo_model_is_the_monocular_model_without_a_right_view(tmp_path):
+    model = randomised(build_model("restore_net", **SMALL, stereo=True, canonical_focal=80.0, sweep_planes=8))
+    with torch.no_grad():
+        for p in model.aux.fuse[-1].parameters():
+            p.normal_(0, 0.1)                      # a trained-like (non-identity) correction
+    inputs = model.example_inputs(64, 96, samples=2)
+    with torch.no_grad():
+        stereo = model(**inputs)[0]
+        alone = model(**{**inputs, "baseline": torch.zeros(1)})[0]
+        other_aux = model(**{**inputs, "baseline": torch.zeros(1), "aux_image": torch.randn(1, 3, 64, 96)})[0]
+    assert torch.equal(alone, other_aux) and not torch.allclose(stereo, alone)
+    config = ModelConfig(name="s", arch="restore_net", stereo=True, stochastic=True,
+                         input_names=("image", "noise", "schedule", "aux_image", "baseline"),
+                         output_names=("depth", "sigma", "spread"), latent_channels=16)
+    folder = write_model_folder(model, config, tmp_path / "s")
+    assert [i.name for i in onnx.load(str(folder / "model.onnx")).graph.input] == list(config.input_names)
+    assert onnx_parity(model, folder / "model.onnx", sample_hw=(96, 128)) < 1e-3

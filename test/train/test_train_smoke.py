@@ -111,3 +111,21 @@ def test_half_resolution_stage_then_full_resolution(tmp_path, recipe):
     frames = trainer.training_frames(open_dataset("synthetic:train", length=2, size=tuple(cfg["crop"])), None, 0.5)
     image, log_gt, valid = frames[0]
     assert image.shape[1:] == tuple(c // 2 for c in cfg["crop"]) == log_gt.shape[1:]
+
+
+def test_stereo_recipe_trains_on_pairs_and_the_estimator_uses_the_right_view(tmp_path):
+    recipe = CONFIG.parent / "smoke-stereo.yaml"
+    assert main(["train", "--config", str(recipe), "--out", str(tmp_path / "s"), "--no-progress",
+                 "--eval-images", "2"]) == 0
+    est = Estimator.from_pretrained(str(tmp_path / "s" / "model"))
+    assert est.config.stereo and est.config.input_names[-2:] == ("aux_image", "baseline")
+    from depth_restore_ros.data.synthetic import render_scene
+    pair = render_scene(9_000_123, 128, 96, stereo=True)
+    with_right = est.predict(pair.rgb, camera=pair.camera, aux_rgb=pair.right_rgb, baseline_m=pair.baseline_m)
+    alone = est.predict(pair.rgb, camera=pair.camera)
+    assert with_right.depth.shape == alone.depth.shape == (96, 128)
+    from depth_restore_ros.core.errors import InputError
+    with pytest.raises(InputError, match="baseline"):
+        est.predict(pair.rgb, camera=pair.camera, aux_rgb=pair.right_rgb, baseline_m=0.0)
+    with pytest.raises(InputError, match="auxiliary view"):
+        est.predict(pair.rgb, camera=pair.camera, aux_rgb=pair.right_rgb[:-2], baseline_m=0.1)

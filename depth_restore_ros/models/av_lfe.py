@@ -1,0 +1,70 @@
+"""AV-LFE: auxiliary-view low-level feature enhancement for rectified stereo.
+
+The right view's level-1 features (stride 4, same encoder) are aligned to the left view by a plane
+sweep over depth hypotheses and correlated with the left's; the cost volume, its soft-argmin depth
+and the left features give a correction that is added to the left level-1 features, which the
+decoder's stride-4 stage and invertible stages then use. Without a right view (baseline 0) the
+correction is multiplied by 0: the same network is exactly the monocular model.
+
+Geometry, any baseline and focal length: the networks predict depth for a canonical focal length
+f_c (see ModelConfig). A canonical depth c is the metric depth z = c * f / f_c, so its disparity in
+network pixels is f * B / z = f_c * B / c -- the camera's own focal length cancels, and only the
+baseline B (metres, from the right camera_info's P[3] = -fx B) enters the graph. The hypotheses are
+fixed canonical depths, log-spaced; their disparities are computed from B at run time.
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .blocks import conv_bn_act
+
+
+class PlaneSweep(nn.Module):
+    """(left, right) stride-`stride` features, baseline -> (N, planes, h, w) correlation volume."""
+
+    def __init__(self, canonical_focal: float, planes: int = 24, near: float = 0.3, far: float = 80.0,
+                 stride: int = 4):
+        super().__init__()
+        depths = torch.exp(torch.linspace(math.log(near), math.log(far), planes))
+        self.register_buffer("log_depths", depths.log(), persistent=False)
+        # disparity (feature pixels) of each hypothesis for a 1 m baseline
+        self.register_buffer("unit_disparity", canonical_focal / depths / stride, persistent=False)
+        self.planes = planes
+
+    def forward(self, left: torch.Tensor, right: torch.Tensor, baseline: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = left.shape
+        disparity = baseline.reshape(n, 1) * self.unit_disparity.reshape(1, self.planes)      # (N, D)
+        xs = torch.arange(w, dtype=left.dtype, device=left.device).reshape(1, 1, 1, w)
+        ys = torch.arange(h, dtype=left.dtype, device=left.device).reshape(1, 1, h, 1)
+        # a point at left column x is at right column x - d (right camera at +x)
+        gx = (xs - disparity.reshape(n, self.planes, 1, 1)) * (2.0 / max(w - 1, 1)) - 1.0        # (N, D, 1, w)
+        gy = ys * (2.0 / max(h - 1, 1)) - 1.0                                                    # (1, 1, h, 1)
+        grid = torch.stack([gx.expand(n, self.planes, h, w), gy.expand(n, self.planes, h, w)], dim=-1)
+        right_d = right.unsqueeze(1).expand(n, self.planes, c, h, w).reshape(n * self.planes, c, h, w)
+        warped = F.grid_sample(right_d, grid.reshape(n * self.planes, h, w, 2), mode="bilinear",
+                               padding_mode="zeros", align_corners=True).reshape(n, self.planes, c, h, w)
+        return (warped * left.unsqueeze(1)).mean(dim=2)
+
+
+class AuxiliaryViewEnhancement(nn.Module):
+    """Level-1 features of the left view, corrected with what the right view says about depth."""
+
+    def __init__(self, channels: int, canonical_focal: float, planes: int = 24, hidden: int = 32):
+        super().__init__()
+        self.key = conv_bn_act(channels, hidden, 1)        # matching features, shared by both views
+        self.sweep = PlaneSweep(canonical_focal, planes)
+        self.sharpness = nn.Parameter(torch.ones(()))     # learned softmax temperature of the matches
+        self.fuse = nn.Sequential(conv_bn_act(channels + planes + 1, hidden, 1),
+                                  conv_bn_act(hidden, hidden, 3, groups=hidden),
+                                  nn.Conv2d(hidden, channels, 1))
+        nn.init.zeros_(self.fuse[-1].weight)               # starts as the identity
+        nn.init.zeros_(self.fuse[-1].bias)
+
+    def forward(self, left: torch.Tensor, right: torch.Tensor, baseline: torch.Tensor) -> torch.Tensor:
+        cost = self.sweep(self.key(left), self.key(right), baseline)          # (N, D, h, w)
+        prob = torch.softmax(cost * self.sharpness, dim=1)
+        log_depth = (prob * self.sweep.log_depths.reshape(1, -1, 1, 1)).sum(dim=1, keepdim=True)
+        has_aux = (baseline > 0).to(left.dtype).reshape(-1, 1, 1, 1)
+        return left + has_aux * self.fuse(torch.cat([left, prob, log_depth], dim=1))
