@@ -1,8 +1,10 @@
-"""`depth-restore ablate restore`: the restoration ablation table, trained and evaluated in one go.
+"""`depth-restore ablate restore|stereo`: an ablation table, trained and evaluated in one go.
 
-Rows: mono-small; + restoration (mono-restore); + restoration with the invertible stages replaced
-by plain ones; and both base models trained on LiDAR-sparse ground truth (~5% of pixels). Every row
-uses its recipe's data and budget (or --steps for all); results go to a markdown file and JSON.
+restore: mono-small; + restoration (mono-restore); + restoration with the invertible stages
+replaced by plain ones; and both base models trained on LiDAR-sparse ground truth (~5% of pixels).
+stereo: mono-restore vs stereo-restore on held-out synthetic stereo pairs, with OpenCV SGBM in the
+same run (its density and errors where it matched, and with its holes filled).
+Every row uses its recipe's data and budget (or --steps for all); results go to markdown and JSON.
 """
 import json
 import shlex
@@ -22,14 +24,21 @@ STUDIES = {
         Variant("+ restoration, sparse GT", "config/train/mono-restore.yaml", {"gt_density": "lidar"},
                 slug="ablate-mono-restore-lidar"),
     ],
+    "stereo": [
+        Variant("mono-restore (left view only)", "config/train/mono-restore.yaml", slug="ablate-mono-restore"),
+        Variant("stereo-restore (AV-LFE)", "config/train/stereo-restore.yaml", slug="ablate-stereo-restore"),
+        Variant("OpenCV SGBM, where it matched", classical="sgbm"),
+        Variant("OpenCV SGBM, holes filled", classical="sgbm-filled"),
+    ],
 }
+DEFAULT_DATA = {"restore": "synthetic:test", "stereo": "synthetic:test?stereo=true"}
 
 
 def add_arguments(parser):
     parser.add_argument("study", choices=sorted(STUDIES))
     parser.add_argument("--out", default=None, help="markdown file (default: docs/ablation_<study>.md)")
     parser.add_argument("--runs", default="runs/ablation", help="where rows that need training train")
-    parser.add_argument("--data", default="synthetic:test")
+    parser.add_argument("--data", default=None, help="default: synthetic:test (stereo: its stereo pairs)")
     parser.add_argument("--steps", type=int, help="train every row for this many steps instead of its recipe's")
     parser.add_argument("--max-images", type=int, help="evaluate on this many test frames (default: all)")
     parser.add_argument("--no-progress", action="store_true")
@@ -37,12 +46,13 @@ def add_arguments(parser):
 
 def run(args) -> int:
     out = Path(args.out or Path("docs") / f"ablation_{args.study}.md")
-    rows = evaluate_rows(STUDIES[args.study], Path(args.runs), args.data, args.steps, args.max_images,
+    data = args.data or DEFAULT_DATA[args.study]
+    rows = evaluate_rows(STUDIES[args.study], Path(args.runs), data, args.steps, args.max_images,
                          not args.no_progress)
     command = "depth-restore " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["ablate"] \
         else f"depth-restore ablate {args.study}"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(markdown(f"Ablation: {args.study}", command, args.data, rows))
+    out.write_text(markdown(f"Ablation: {args.study}", command, data, rows))
     out.with_suffix(".json").write_text(json.dumps(rows, indent=2) + "\n")
     print(out.read_text())
     return 0

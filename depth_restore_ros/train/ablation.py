@@ -19,9 +19,10 @@ from .config import TrainConfig
 @dataclass
 class Variant:
     label: str
-    recipe: str                                   # config/train/<name>.yaml
+    recipe: str = ""                              # config/train/<name>.yaml ("" for a classical row)
     overrides: Dict = field(default_factory=dict)  # TrainConfig fields; "arch_args" entries merge
     slug: str = ""
+    classical: str = ""                           # "sgbm" or "sgbm-filled": no network, no training
 
 
 def config_for(variant: Variant, steps: Optional[int]) -> TrainConfig:
@@ -66,16 +67,29 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
 
     rows = []
     for variant in variants:
-        cfg = config_for(variant, steps)
-        model_dir = model_for(cfg, runs, progress)
-        est = Estimator.from_pretrained(str(model_dir), backend="onnxruntime")
+        if variant.classical:
+            from .classical_stereo import sgbm_depth
+            predict = lambda s, filled=variant.classical.endswith("filled"): sgbm_depth(s, filled)  # noqa: E731
+            row = {"model": variant.classical, "steps": 0, "gt_density": "-"}
+        else:
+            cfg = config_for(variant, steps)
+            model_dir = model_for(cfg, runs, progress)
+            predict = _network(Estimator.from_pretrained(str(model_dir), backend="onnxruntime"))
+            row = {"model": str(model_dir), "steps": cfg.steps, "gt_density": cfg.gt_density}
         t0 = time.perf_counter()
-        result = evaluate(lambda s: est.predict(s.rgb, camera=s.camera).depth, open_dataset(data),
-                          max_images=max_images, progress=progress)
-        rows.append({"label": variant.label, "model": str(model_dir), "steps": cfg.steps,
-                     "gt_density": cfg.gt_density, "metrics": result["metrics"],
+        result = evaluate(predict, open_dataset(data), max_images=max_images, progress=progress)
+        rows.append({"label": variant.label, **row, "metrics": result["metrics"], "coverage": result["coverage"],
                      "num_images": result["num_images"], "eval_s": round(time.perf_counter() - t0, 1)})
     return rows
+
+
+def _network(est):
+    """Depth of a sample; a stereo model gets the right view when the sample has one."""
+    def predict(sample):
+        pair = est.config.stereo and sample.right_rgb is not None
+        options = dict(aux_rgb=sample.right_rgb, baseline_m=sample.baseline_m) if pair else {}
+        return est.predict(sample.rgb, camera=sample.camera, **options).depth
+    return predict
 
 
 def markdown(title: str, command: str, data: str, rows: List[Dict], reference: int = 0) -> str:
@@ -83,11 +97,11 @@ def markdown(title: str, command: str, data: str, rows: List[Dict], reference: i
     lines = [f"# {title}", "", f"Written by `{command}` on "
              f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; data `{data}` "
              f"({rows[0]['num_images']} images), metric depth, no alignment.", "",
-             "| Model | Training GT | Steps | RMSE (m) | AbsRel | delta1 | RMSE vs first row |",
-             "|---|---|---|---|---|---|---|"]
+             "| Model | Training GT | Steps | Density | RMSE (m) | AbsRel | delta1 | RMSE vs first row |",
+             "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         m = row["metrics"]
         change = 100.0 * (m["rmse"] - base) / base
-        lines.append(f"| {row['label']} | {row['gt_density']} | {row['steps']} | {m['rmse']:.3f} | "
-                     f"{m['absrel']:.4f} | {m['d1']:.4f} | {change:+.2f}% |")
+        lines.append(f"| {row['label']} | {row['gt_density']} | {row['steps']} | {100 * row['coverage']:.1f}% | "
+                     f"{m['rmse']:.3f} | {m['absrel']:.4f} | {m['d1']:.4f} | {change:+.2f}% |")
     return "\n".join(lines) + "\n"

@@ -21,4 +21,12 @@ def test_rows_train_evaluate_and_reuse(tmp_path):
     assert (tmp_path / "t-base" / "model" / "model.onnx").stat().st_mtime_ns == stamp   # not retrained
     assert again[0]["metrics"] == rows[0]["metrics"]
     table = markdown("t", "depth-restore ablate t", "synthetic:test", rows)
-    assert table.count("\n| ") == 4 and "+0.00%" in table
+    assert table.count("\n| ") == 4 and "+0.00%" in table and "| 100.0% |" in table
+
+
+def test_stereo_rows_give_the_network_the_pair_and_sgbm_its_density(tmp_path):
+    variants = [Variant("stereo", "config/train/smoke-stereo.yaml", slug="t-stereo"),
+                Variant("sgbm", classical="sgbm"), Variant("sgbm filled", classical="sgbm-filled")]
+    rows = evaluate_rows(variants, tmp_path, "synthetic:test?stereo=true", 2, 2, progress=False)
+    assert rows[0]["coverage"] > 0.99 and rows[2]["coverage"] == 1.0
+    assert 0.2 < rows[1]["coverage"] < 1.0 and rows[1]["steps"] == 0
