@@ -16,8 +16,9 @@ class StampSync:
     `latest_streams` (e.g. camera_info of drivers that do not stamp it with the image) take part
     with their latest item whatever its stamp. A set is returned as soon as it is complete.
     Counters: `dropped[i]` items of stream i discarded unmatched (older than a match, queue overflow,
-    superseded by an item with the same stamp, cleared by a reset), `matched`, `resets` (a stream's
-    stamps went backwards: bag loop, simulator reset -> all queues are cleared).
+    superseded by an item with the same stamp, cleared by a reset), `last_dropped[i]` the stamp of
+    the latest of them (None before any), `matched`, `resets` (a stream's stamps went backwards:
+    bag loop, simulator reset -> all queues are cleared).
     """
 
     def __init__(self, num_streams, approximate=False, tolerance_ns=0, queue_size=5, latest_streams=()):
@@ -36,6 +37,7 @@ class StampSync:
         self._last_matched = [None] * num_streams
         self._lock = threading.Lock()
         self.dropped = [0] * num_streams
+        self.last_dropped = [None] * num_streams
         self.matched = 0
         self.resets = 0
 
@@ -52,17 +54,19 @@ class StampSync:
                 self._reset()
             self._last_stamp[i] = stamp
             if self._last_matched[i] is not None and stamp <= self._last_matched[i]:
-                self.dropped[i] += 1  # a duplicate of what was already matched
+                self._drop(i, stamp)  # a duplicate of what was already matched
                 return None
             q = self._queues[i]
             if q and q[-1][0] == stamp:
-                q.pop()
-                self.dropped[i] += 1  # superseded: same stamp again
+                self._drop(i, q.pop()[0])  # superseded: same stamp again
             q.append((stamp, item))
             if len(q) > self.queue_size:
-                q.popleft()
-                self.dropped[i] += 1
+                self._drop(i, q.popleft()[0])
             return self._match()
+
+    def _drop(self, i, stamp):
+        self.dropped[i] += 1
+        self.last_dropped[i] = stamp
 
     @property
     def pending(self) -> list:
@@ -77,7 +81,9 @@ class StampSync:
 
     def _clear(self):
         for i, q in enumerate(self._queues):
-            self.dropped[i] += len(q)
+            if q:
+                self.dropped[i] += len(q)
+                self.last_dropped[i] = q[-1][0]
             q.clear()
         self._last_stamp = [None] * self.num_streams
         self._last_matched = [None] * self.num_streams
@@ -96,8 +102,7 @@ class StampSync:
         for i, pos in chosen.items():
             q = self._queues[i]
             for _ in range(pos):  # older than the match: can never be matched any more
-                q.popleft()
-                self.dropped[i] += 1
+                self._drop(i, q.popleft()[0])
             self._last_matched[i], items[i] = q.popleft()
         for i in self.latest_streams:
             items[i] = self._latest[i]

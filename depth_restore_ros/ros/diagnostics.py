@@ -15,7 +15,8 @@ import time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
 STEPS = ("decode", "preprocess", "inference", "postprocess", "cloud", "publish")
-DROP_KEYS = ("dropped", "dropped_unsynced", "dropped_camera_info")
+DROP_KEYS = ("dropped", "dropped_unsynced", "dropped_camera_info")  # a node may add keys of its own
+UNSYNCED = "image(s) without a matching camera_info"  # what `dropped_unsynced` counts, in the WARN line
 
 
 class FrameStats:
@@ -63,8 +64,8 @@ class FrameStats:
     def take_window(self, drops: dict) -> dict:
         """Summary of the window since the last call (then a new window starts).
 
-        `drops` are the totals of DROP_KEYS now (owned by the sync / slot objects); the window's
-        share is their increase since the last call.
+        `drops` are the totals of DROP_KEYS (and of any other drop counter the node keeps) now,
+        owned by the sync / slot objects; the window's share is their increase since the last call.
         """
         now = self._clock()
         with self._lock:
@@ -86,18 +87,23 @@ class FrameStats:
             for name in STEPS:
                 n = self._w_step_n[name]
                 out[f"{name}_ms"] = 1e3 * self._w_steps[name] / n if n else 0.0
-            for key in DROP_KEYS:
+            out["drop_keys"] = DROP_KEYS + tuple(k for k in drops if k not in DROP_KEYS)
+            for key in out["drop_keys"]:
                 total = int(drops.get(key, 0))
                 out[key] = total
-                out[f"window_{key}"] = max(0, total - self._drops_seen[key])
+                out[f"window_{key}"] = max(0, total - self._drops_seen.get(key, 0))
                 self._drops_seen[key] = total
             self._window_start = now
             self._reset_window()
         return out
 
 
-def build_status(name: str, hardware_id: str, window: dict, state: str, extra=()) -> DiagnosticStatus:
-    """DiagnosticStatus of one window: level, a one-line message, and every number as a KeyValue."""
+def build_status(name: str, hardware_id: str, window: dict, state: str, extra=(),
+                 unsynced: str = UNSYNCED) -> DiagnosticStatus:
+    """DiagnosticStatus of one window: level, a one-line message, and every number as a KeyValue.
+
+    `unsynced` names what `dropped_unsynced` counts (the stereo node's are incomplete stereo sets).
+    """
     w_err = window["window_errors"]
     w_drop, w_unsync = window["window_dropped"], window["window_dropped_unsynced"]
     if w_err:
@@ -110,7 +116,7 @@ def build_status(name: str, hardware_id: str, window: dict, state: str, extra=()
         if w_drop:
             parts.append(f"{w_drop} frame(s) skipped, inference slower than the camera")
         if w_unsync:
-            parts.append(f"{w_unsync} image(s) without a matching camera_info")
+            parts.append(f"{w_unsync} {unsynced}")
         message = "dropping frames: " + "; ".join(parts)
     else:
         level = DiagnosticStatus.OK
@@ -120,7 +126,7 @@ def build_status(name: str, hardware_id: str, window: dict, state: str, extra=()
     for key in ("rate_hz", "latency_mean_ms", "latency_max_ms", "end_to_end_ms", "end_to_end_max_ms"):
         values.append((key, f"{window[key]:.2f}"))
     values += [("frames_in", window["frames_in"]), ("frames_out", window["frames_out"])]
-    values += [(key, window[key]) for key in DROP_KEYS]
+    values += [(key, window[key]) for key in window.get("drop_keys", DROP_KEYS)]
     values.append(("errors", sum(window["errors"].values())))
     values += [(f"errors_{k}", n) for k, n in sorted(window["errors"].items())]
     values += [(f"{s}_ms", f"{window[f'{s}_ms']:.2f}") for s in STEPS]
@@ -132,11 +138,14 @@ class DiagnosticsPublisher:
     """Publishes the node's status on the absolute /diagnostics every `period` seconds.
 
     An ordinary publisher, not a lifecycle one: an inactive or unconfigured node still says so.
-    `drops_fn()` -> dict of DROP_KEYS totals; `info_fn()` -> (state, hardware_id, extra pairs).
+    `drops_fn()` -> dict of drop totals (DROP_KEYS and the node's own); `info_fn()` -> (state,
+    hardware_id, extra pairs); `unsynced` as in build_status.
     """
 
-    def __init__(self, node, stats: FrameStats, drops_fn, info_fn, period: float = 1.0):
+    def __init__(self, node, stats: FrameStats, drops_fn, info_fn, period: float = 1.0,
+                 unsynced: str = UNSYNCED):
         self._node = node
+        self._unsynced = unsynced
         self._stats = stats
         self._drops_fn = drops_fn
         self._info_fn = info_fn
@@ -149,7 +158,7 @@ class DiagnosticsPublisher:
         window = self._stats.take_window(self._drops_fn())
         msg = DiagnosticArray()
         msg.header.stamp = self._node.get_clock().now().to_msg()
-        msg.status = [build_status(self.name, hardware_id, window, state, extra)]
+        msg.status = [build_status(self.name, hardware_id, window, state, extra, self._unsynced)]
         self._pub.publish(msg)
 
     def destroy(self) -> None:

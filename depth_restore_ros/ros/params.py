@@ -1,10 +1,11 @@
-"""The depth nodes' parameters: one table with defaults, descriptions, ranges and choices.
+"""The depth nodes' parameters: one table per node (MONO, STEREO) with defaults, descriptions,
+ranges and choices, both built on COMMON.
 
 One table so that declaring, validating, `ros2 param describe` and config/*.yaml cannot drift
 apart. Read-only parameters shape what on_configure builds (the model, topics, QoS, sync); the
 others are read for every frame and can be changed while the node runs.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Dict, Iterable, Optional, Tuple
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
@@ -49,11 +50,6 @@ COMMON = (
     Param("max_depth", 80.0, "metres; depth beyond is published as NaN (the model's own "
           "max_depth applies too)", range=(0.1, 1000.0)),
     Param("min_depth", 0.0, "metres; depth below is published as NaN (0: keep all)", range=(0.0, 1000.0)),
-    Param("rectified", False, "the input image is rectified (image_rect): take intrinsics from "
-          "camera_info P instead of K"),
-    Param("fallback_hfov_deg", 0.0, "degrees; for an uncalibrated camera (camera_info K all zeros) "
-          "assume this horizontal field of view (0: reject such frames; metric depth scales with it)",
-          range=(0.0, 179.0)),
     Param("output_decimation", 1, "publish depth, uncertainty and camera_info at every n-th pixel "
           "(camera_info K and P are scaled to match)", range=(1, 16)),
     Param("publish_points", True, _FLAG.format("the organised point cloud on `points`"), read_only=True),
@@ -68,8 +64,6 @@ COMMON = (
           range=(1, 16)),
     Param("cloud_max_uncertainty", 0.0, "metres; points whose uncertainty exceeds this are NaN "
           "(0: keep all)", range=(0.0, 1000.0)),
-    Param("transport", "raw", "raw: sensor_msgs/Image on `image`; compressed: CompressedImage "
-          "on `image/compressed`", read_only=True, choices=("raw", "compressed")),
     Param("input_qos", qos.DEFAULT_INPUT, "QoS of the image and camera_info subscriptions",
           read_only=True, choices=qos.INPUT_CHOICES),
     Param("input_qos_depth", qos.DEFAULT_DEPTH, "history depth of the input subscriptions",
@@ -86,10 +80,34 @@ COMMON = (
           "is dropped (counted as dropped_unsynced)", read_only=True, range=(1, 100)),
     Param("diagnostics_period", 1.0, "seconds between /diagnostics messages (each covers that window)",
           read_only=True, range=(0.1, 60.0)),
+)
+MONO = COMMON + (
+    Param("rectified", False, "the input image is rectified (image_rect): take intrinsics from "
+          "camera_info P instead of K"),
+    Param("fallback_hfov_deg", 0.0, "degrees; for an uncalibrated camera (camera_info K all zeros) "
+          "assume this horizontal field of view (0: reject such frames; metric depth scales with it)",
+          range=(0.0, 179.0)),
+    Param("transport", "raw", "raw: sensor_msgs/Image on `image`; compressed: CompressedImage "
+          "on `image/compressed`", read_only=True, choices=("raw", "compressed")),
     Param("use_latest_camera_info", False, "pair each image with the latest camera_info whatever "
           "its stamp (for drivers that do not stamp camera_info with the image)", read_only=True),
 )
-MONO = COMMON
+
+
+def _described(table, **descriptions):
+    """`table` with some descriptions replaced (same names, defaults, ranges and choices)."""
+    return tuple(replace(p, description=descriptions.get(p.name, p.description)) for p in table)
+
+
+# Rectified input only (intrinsics from P, the baseline from the right P): no `rectified` or
+# `fallback_hfov_deg`; raw images only; the four inputs always matched by stamp.
+STEREO = _described(
+    COMMON,
+    input_qos="QoS of the four image and camera_info subscriptions",
+    approximate_sync="match left/right images and camera_infos whose stamps span up to "
+    "sync_tolerance (else: identical stamps only)",
+    queue_size="messages per input kept waiting for the rest of their stereo set before the oldest "
+    "is dropped (left images: counted as dropped_unsynced)")
 
 
 def declare(node, specs: Iterable[Param]) -> Dict[str, Any]:

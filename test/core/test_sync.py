@@ -61,6 +61,20 @@ def test_queue_is_bounded():
     assert s.dropped == [8, 1]  # a7 and b5 were older than the match
 
 
+def test_last_dropped_is_the_stamp_of_the_latest_drop():
+    s = StampSync(4)  # a stereo set: left image, left info, right image, right info
+    assert s.last_dropped == [None] * 4
+    for i, stamp in enumerate((10 * MS, 10 * MS, 11 * MS, 11 * MS)):  # right 1 ms late: no match
+        assert s.add(i, stamp, i) is None
+    for i in range(3):
+        assert s.add(i, 20 * MS, i) is None
+    assert s.add(3, 20 * MS, 3) == (0, 1, 2, 3)
+    assert s.dropped == [1, 1, 1, 1] and s.last_dropped == [10 * MS, 10 * MS, 11 * MS, 11 * MS]
+    s.add(0, 30 * MS, "queued")
+    s.clear()
+    assert s.last_dropped[0] == 30 * MS
+
+
 def test_backwards_stamps_reset():
     s = StampSync(2)
     assert s.add(0, 1000, "a") is None

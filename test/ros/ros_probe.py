@@ -25,8 +25,12 @@ from depth_restore_ros_msgs.msg import DepthEstimate
 
 OUTPUTS = {"depth/image": Image, "depth/camera_info": CameraInfo, "depth/uncertainty": Image,
            "points": PointCloud2, "depth/estimate": DepthEstimate, "depth/colorized": Image}
+STEREO_INPUTS = {"left/image_rect": Image, "left/camera_info": CameraInfo, "right/image_rect": Image,
+                 "right/camera_info": CameraInfo}
 RELIABLE = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100, reliability=ReliabilityPolicy.RELIABLE)
 FRAME_ID = "test_camera_optical_frame"
+RIGHT_FRAME_ID = "test_right_camera_optical_frame"
+MONO_NODE, STEREO_NODE = "mono_depth_node", "stereo_depth_node"
 
 
 def stamp_ns(header) -> int:
@@ -48,6 +52,13 @@ def make_info(width, height, fx=None, k=None) -> CameraInfo:
     p = [k[0], 0.0, k[2], 0.0, 0.0, k[4], k[5], 0.0, 0.0, 0.0, 1.0, 0.0]
     return CameraInfo(width=width, height=height, distortion_model="plumb_bob", d=[0.0] * 5, k=k,
                       r=[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], p=p)
+
+
+def make_stereo_info(width, height, baseline=0.0, fx=None) -> CameraInfo:
+    """camera_info of one camera of a rectified pair: P's Tx = -fx * baseline (0 for the left one)."""
+    info = make_info(width, height, fx)
+    info.p[3] = -info.p[0] * baseline
+    return info
 
 
 def make_image(rgb, encoding="rgb8") -> Image:
@@ -148,18 +159,28 @@ class Probe:
         return {kv.key: kv.value for kv in found[-1].values} if found else {}
 
     # -- camera side -----------------------------------------------------------------------------
+    def publisher(self, ns, topic, msg_type):
+        """The probe's publisher of `msg_type` on /<ns>/<topic>, created once."""
+        key = (ns, topic)
+        if key not in self._pubs:
+            self._pubs[key] = self.node.create_publisher(msg_type, f"/{ns}/{topic}", RELIABLE)
+        return self._pubs[key]
+
     def camera(self, ns, compressed=False):
         """(image publisher, camera_info publisher) for namespace `ns`, created once."""
-        if ns not in self._pubs:
-            image_type, topic = (CompressedImage, "image/compressed") if compressed else (Image, "image")
-            self._pubs[ns] = (self.node.create_publisher(image_type, f"/{ns}/{topic}", RELIABLE),
-                              self.node.create_publisher(CameraInfo, f"/{ns}/camera_info", RELIABLE))
-        return self._pubs[ns]
+        image_type, topic = (CompressedImage, "image/compressed") if compressed else (Image, "image")
+        return self.publisher(ns, topic, image_type), self.publisher(ns, "camera_info", CameraInfo)
 
-    def wait_connected(self, ns, compressed=False, topics=tuple(OUTPUTS), timeout=20.0):
-        image_pub, info_pub = self.camera(ns, compressed)
+    def stereo_camera(self, ns):
+        """Publishers of the stereo node's inputs in namespace `ns`, in STEREO_INPUTS order."""
+        return tuple(self.publisher(ns, topic, msg_type) for topic, msg_type in STEREO_INPUTS.items())
+
+    def wait_connected(self, ns, compressed=False, topics=tuple(OUTPUTS), timeout=20.0, inputs=None):
+        """Wait until the node in `ns` subscribes to `inputs` (default: the mono camera's
+        publishers) and publishes `topics`, which the probe then records."""
+        inputs = self.camera(ns, compressed) if inputs is None else inputs
         self.listen(ns, topics)
-        self.wait_for(lambda: image_pub.get_subscription_count() > 0 and info_pub.get_subscription_count() > 0
+        self.wait_for(lambda: all(pub.get_subscription_count() > 0 for pub in inputs)
                       and all(self.node.count_publishers(f"/{ns}/{t}") > 0 for t in topics),
                       timeout, f"the node in /{ns} to match the probe's topics")
         time.sleep(0.3)  # discovery is per endpoint pair: let the reverse direction settle too
@@ -174,15 +195,33 @@ class Probe:
         """Publish camera_info (unless None) then the image, both with one header; returns the stamp."""
         stamp = self.next_stamp() if stamp is None else stamp
         image_pub, info_pub = self.camera(ns, compressed)
-        for msg in (info, image):
-            if msg is not None:
-                msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(stamp, 1_000_000_000)
-                msg.header.frame_id = frame_id
-        self.sent_stamps.append(stamp)
-        if info is not None:
-            info_pub.publish(info)
-        image_pub.publish(image)
+        self.publish([(info_pub, info, stamp, frame_id), (image_pub, image, stamp, frame_id)])
         return stamp
+
+    def send_stereo(self, ns, left, left_info, right, right_info, stamp=None, right_stamp=None,
+                    frame_id=FRAME_ID, right_frame_id=RIGHT_FRAME_ID) -> int:
+        """Publish a stereo set (camera_infos, right image, left image last; a None message is
+        not sent); the right side stamped `right_stamp` (default: the left's). Returns the left stamp."""
+        stamp = self.next_stamp() if stamp is None else stamp
+        right_stamp = stamp if right_stamp is None else right_stamp
+        left_pub, left_info_pub, right_pub, right_info_pub = self.stereo_camera(ns)
+        self.publish([(left_info_pub, left_info, stamp, frame_id),
+                      (right_info_pub, right_info, right_stamp, right_frame_id),
+                      (right_pub, right, right_stamp, right_frame_id), (left_pub, left, stamp, frame_id)])
+        return stamp
+
+    def publish(self, items):
+        """Publish [(publisher, message, stamp, frame_id)] in order, each message with that header
+        (None messages are skipped). Later next_stamp() values are above every stamp sent."""
+        for pub, msg, stamp, frame_id in items:
+            if msg is None:
+                continue
+            msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(stamp, 1_000_000_000)
+            msg.header.frame_id = frame_id
+            if stamp not in self.sent_stamps:
+                self.sent_stamps.append(stamp)
+            self._stamp = max(self._stamp, stamp)
+            pub.publish(msg)
 
     # -- services --------------------------------------------------------------------------------
     def _call(self, srv_type, name, request, timeout=10.0):
@@ -232,29 +271,44 @@ def count_lines(proc, pattern) -> int:
     return sum(1 for line in list(proc.lines) if regex.search(line))
 
 
-def diag_name(ns):
-    """The DiagnosticStatus name of the mono node in namespace `ns`."""
-    return f"{ns}/mono_depth_node: depth"
+def stereo_spec(label, namespace, **params) -> NodeSpec:
+    return NodeSpec(label, "depth_restore_ros.ros.stereo_node", namespace=namespace, params=params)
 
 
-def counter(probe, ns, key, mark=0) -> int:
+def diag_name(ns, node=MONO_NODE):
+    """The DiagnosticStatus name of the depth node `node` in namespace `ns`."""
+    return f"{ns}/{node}: depth"
+
+
+def counter(probe, ns, key, mark=0, node=MONO_NODE) -> int:
     """The latest value of a diagnostics counter of the node in `ns` (0 when not reported yet)."""
-    return int(probe.latest_values(diag_name(ns), mark).get(key, 0))
+    return int(probe.latest_values(diag_name(ns, node), mark).get(key, 0))
 
 
-def send_bad(probe, ns, frames, kind, compressed=False):
+def send_bad(probe, ns, frames, kind, compressed=False, node=MONO_NODE, send=None):
     """Send bad frames a little apart (else the latest-frame policy would rightly skip all but
-    the newest), then wait until diagnostics count each of them as an error of `kind`."""
+    the newest), then wait until diagnostics count each of them as an error of `kind`.
+
+    A frame is (image, info) for probe.send, or the arguments of `send(ns, *frame)` -> stamp
+    (e.g. probe.send_stereo with node=STEREO_NODE)."""
+    send = send or (lambda ns_, image, info: probe.send(ns_, image, info, compressed=compressed))
     mark = len(probe.diagnostics)
-    before = probe.wait_for(lambda: probe.latest_values(diag_name(ns), mark), 5, "diagnostics")
+    before = probe.wait_for(lambda: probe.latest_values(diag_name(ns, node), mark), 5, "diagnostics")
     stamps = []
-    for image, info in frames:
-        stamps.append(probe.send(ns, image, info, compressed=compressed))
+    for frame in frames:
+        stamps.append(send(ns, *frame))
         time.sleep(0.2)
     want = int(before.get(f"errors_{kind}", 0)) + len(frames)
-    probe.wait_for(lambda: counter(probe, ns, f"errors_{kind}", mark) >= want, 10,
+    probe.wait_for(lambda: counter(probe, ns, f"errors_{kind}", mark, node) >= want, 10,
                    f"{len(frames)} '{kind}' errors counted in /{ns}")
     return stamps
+
+
+def wait_outputs(probe, ns, stamp, topics, timeout=15.0):
+    """{topic: message} of the frame stamped `stamp`, once every topic has it."""
+    probe.wait_for(lambda: all(stamp in probe.by_stamp(ns, t) for t in topics), timeout,
+                   f"outputs {topics} stamped {stamp} in /{ns}")
+    return {t: probe.by_stamp(ns, t)[stamp] for t in topics}
 
 
 def assert_nothing_for(probe, ns, stamps, topics=("depth/image",)):
