@@ -14,6 +14,7 @@ COMMANDS = {
     "eval": "Evaluate a model on a data set; metrics as JSON and a picture.",
     "predict": "Depth for image files, written as .npy and a colourised PNG.",
     "export": "Export a model's network to ONNX with its config.",
+    "build-engine": "Build (or find) the TensorRT engine for a model on this GPU.",
     "ablate": "Train (or reuse) and evaluate the rows of an ablation; writes a markdown table.",
 }
 
@@ -26,7 +27,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] not in COMMANDS:
         parser.parse_args(argv)  # prints usage / error and exits
-    module = importlib.import_module(f"depth_restore_ros.commands.{argv[0]}")
+    module = importlib.import_module(f"depth_restore_ros.commands.{argv[0].replace('-', '_')}")
     command_parser = argparse.ArgumentParser(prog=f"depth-restore {argv[0]}", description=COMMANDS[argv[0]])
     module.add_arguments(command_parser)
     return int(module.run(command_parser.parse_args(argv[1:])) or 0)

@@ -8,6 +8,7 @@ import math
 import time
 from pathlib import Path
 
+from ..inference.estimator import BACKENDS
 from ..train.metrics import ALIGN_MODES
 
 
@@ -23,7 +24,7 @@ def add_arguments(parser):
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--png", help="write a picture (3 images + the metrics table) here")
     parser.add_argument("--max-images", type=int, help="evaluate this many frames spread over the set")
-    parser.add_argument("--backend", default="auto", choices=["auto", "onnxruntime", "torch"])
+    parser.add_argument("--backend", default="auto", choices=BACKENDS)
     parser.add_argument("--num-samples", type=int, help="samples per image for stochastic models")
     parser.add_argument("--uncertainty", metavar="PNG", nargs="?", const="",
                         help="also score the uncertainty (sparsification, AUSE, Spearman); with a path, "

@@ -1,11 +1,13 @@
 """`depth-restore predict IMAGE... --out DIR`: depth for image files, as .npy (metres) and a picture."""
 from pathlib import Path
 
+from ..inference.estimator import BACKENDS
+
 
 def add_arguments(parser):
     parser.add_argument("images", nargs="+", help="image files (png, jpg, ...)")
     parser.add_argument("--model", default=None, help="shipped model name or model folder (default: mono-small)")
-    parser.add_argument("--backend", default="auto", choices=["auto", "onnxruntime", "torch"])
+    parser.add_argument("--backend", default="auto", choices=BACKENDS)
     parser.add_argument("--fx", type=float, help="focal length in pixels (default: a 60 deg horizontal FOV)")
     parser.add_argument("--fy", type=float)
     parser.add_argument("--cx", type=float)

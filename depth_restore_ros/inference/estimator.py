@@ -1,6 +1,6 @@
 """Estimator: the one inference API that the nodes, the CLI and library users share.
 
-    est = Estimator.from_pretrained("mono-small")          # onnxruntime on the CPU
+    est = Estimator.from_pretrained("mono-small")          # TensorRT / CUDA if here, else onnxruntime on the CPU
     pred = est.predict(rgb, camera=(fx, fy, cx, cy))
     pred.depth, pred.uncertainty                            # HxW float32 metres, NaN invalid
 
@@ -11,7 +11,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from .config import ModelConfig
 from .registry import resolve_model_dir
 
 LOG = logging.getLogger(__name__)
-BACKENDS = ("auto", "onnxruntime", "torch")
+BACKENDS = ("auto", "onnxruntime", "torch", "tensorrt", "cuda")  # cuda: onnxruntime-gpu or torch
 DEFAULT_HFOV_DEG = 60.0
 
 
@@ -39,14 +39,59 @@ class Prediction:
         return colorize_depth(self.depth)
 
 
-def _pick_backend(requested: str, model_dir) -> str:
+@dataclass(frozen=True)
+class Probes:
+    """What the machine offers, as functions so tests can pass their own (see default_probes)."""
+    cuda_gpus: Callable[[], int]             # CUDA GPUs the driver sees
+    tensorrt: Callable[[], bool]             # tensorrt and cuda-python importable
+    onnxruntime_cuda: Callable[[], bool]     # onnxruntime has the CUDAExecutionProvider
+    torch_cuda: Callable[[], bool]           # torch built with CUDA and a GPU available (imports torch)
+
+
+@dataclass(frozen=True)
+class BackendChoice:
+    name: str      # onnxruntime | torch | tensorrt
+    device: str    # cpu | cuda
+    reason: str    # why each faster option was skipped ("" when none was)
+
+
+def default_probes() -> Probes:
+    from . import probes
+    return Probes(probes.cuda_gpu_count, probes.tensorrt_importable, probes.onnxruntime_has_cuda,
+                  probes.torch_has_cuda)
+
+
+def _pick_backend(requested: str, model_dir, probes: Optional[Probes] = None) -> BackendChoice:
+    """The back-end for `requested`. auto: TensorRT if importable and a CUDA GPU is present, else CUDA
+    through onnxruntime-gpu or torch, else onnxruntime on the CPU (torch if there is no model.onnx).
+    Probes run only as far as needed: without a GPU neither torch nor tensorrt is imported."""
     if requested not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {requested!r}")
-    if requested != "auto":
-        return requested
-    if (model_dir / "model.onnx").is_file():
-        return "onnxruntime"
-    return "torch"
+    if requested in ("onnxruntime", "torch", "tensorrt"):
+        return BackendChoice(requested, "cuda" if requested == "tensorrt" else "cpu", "")
+    probes = probes or default_probes()
+    has_onnx, has_pt = (model_dir / "model.onnx").is_file(), (model_dir / "model.pt").is_file()
+    gpu = probes.cuda_gpus() > 0
+    skipped = []
+    candidates = [("tensorrt", has_onnx, "model.onnx", probes.tensorrt, "tensorrt or cuda-python not importable"),
+                  ("onnxruntime", has_onnx, "model.onnx", probes.onnxruntime_cuda,
+                   "onnxruntime has no CUDAExecutionProvider (pip install onnxruntime-gpu)"),
+                  ("torch", has_pt, "model.pt", probes.torch_cuda, "torch has no CUDA")]
+    if requested == "cuda":   # CUDA without TensorRT
+        candidates = candidates[1:]
+    for name, has_file, file, available, missing in candidates:
+        label = name if name == "tensorrt" else f"{name} CUDA"
+        if not gpu:
+            skipped.append(f"{label}: no CUDA GPU")
+        elif not has_file:
+            skipped.append(f"{label}: no {file}")
+        elif not available():
+            skipped.append(f"{label}: {missing}")
+        else:
+            return BackendChoice(name, "cuda", "; ".join(skipped))
+    if requested == "cuda":
+        raise RuntimeError(f"backend 'cuda' is not available here: {'; '.join(skipped)}")
+    return BackendChoice("onnxruntime" if has_onnx else "torch", "cpu", "; ".join(skipped))
 
 
 class Estimator:
@@ -65,17 +110,24 @@ class Estimator:
         return self.backend.name
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str, backend: str = "auto", **backend_options) -> "Estimator":
+    def from_pretrained(cls, name_or_path: str, backend: str = "auto", probes: Optional[Probes] = None,
+                        **backend_options) -> "Estimator":
+        """backend: auto | onnxruntime | torch | tensorrt | cuda (see _pick_backend); backend_options go to
+        the back-end's constructor (TensorRTBackend: precision, resolution, engine_path, ...)."""
         model_dir = resolve_model_dir(name_or_path)
         config = ModelConfig.load(model_dir / "config.json")
-        chosen = _pick_backend(backend, model_dir)
-        if chosen == "onnxruntime":
+        choice = _pick_backend(backend, model_dir, probes)
+        if choice.name == "tensorrt":
+            from .tensorrt_backend import TensorRTBackend
+            impl = TensorRTBackend(model_dir, config, **backend_options)
+        elif choice.name == "onnxruntime":
             from .onnx_backend import OnnxBackend
-            impl = OnnxBackend(model_dir, config, **backend_options)
+            impl = OnnxBackend(model_dir, config, **{"device": choice.device, **backend_options})
         else:
             from .torch_backend import TorchBackend
-            impl = TorchBackend(model_dir, config, **backend_options)
-        LOG.info("model %s on %s (requested %s) from %s", config.name, chosen, backend, model_dir)
+            impl = TorchBackend(model_dir, config, **{"device": choice.device, **backend_options})
+        skipped = f"; skipped {choice.reason}" if choice.reason else ""
+        LOG.info("model %s on %s (requested %s%s) from %s", config.name, impl.name, backend, skipped, model_dir)
         return cls(config, impl, model_dir)
 
     def predict(self, rgb: np.ndarray, camera: Optional[Sequence[float]] = None, aux_rgb=None,

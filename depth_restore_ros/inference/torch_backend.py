@@ -18,6 +18,8 @@ class TorchBackend:
 
         self.torch = torch
         self.device = torch.device(device)
+        if self.device.type != "cpu":
+            self.name = f"torch-{self.device.type}"
         self.model = build_model(config.arch, **config.arch_args)
         load_weights(self.model, Path(model_dir) / "model.pt")
         self.model.to(self.device).eval()
