@@ -111,15 +111,16 @@ class Estimator:
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, backend: str = "auto", probes: Optional[Probes] = None,
-                        **backend_options) -> "Estimator":
-        """backend: auto | onnxruntime | torch | tensorrt | cuda (see _pick_backend); backend_options go to
-        the back-end's constructor (TensorRTBackend: precision, resolution, engine_path, ...)."""
+                        tensorrt_options: Optional[Dict] = None, **backend_options) -> "Estimator":
+        """backend: auto | onnxruntime | torch | tensorrt | cuda (see _pick_backend). backend_options go to
+        the chosen back-end's constructor; tensorrt_options (TensorRTBackend's precision, resolution,
+        engine_path, ...) only if TensorRT is chosen, so a caller with backend auto can always pass them."""
         model_dir = resolve_model_dir(name_or_path)
         config = ModelConfig.load(model_dir / "config.json")
         choice = _pick_backend(backend, model_dir, probes)
         if choice.name == "tensorrt":
             from .tensorrt_backend import TensorRTBackend
-            impl = TensorRTBackend(model_dir, config, **backend_options)
+            impl = TensorRTBackend(model_dir, config, **{**(tensorrt_options or {}), **backend_options})
         elif choice.name == "onnxruntime":
             from .onnx_backend import OnnxBackend
             impl = OnnxBackend(model_dir, config, **{"device": choice.device, **backend_options})

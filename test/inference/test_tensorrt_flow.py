@@ -19,6 +19,7 @@ from depth_restore_ros import Estimator
 from depth_restore_ros.inference import engine_cache as ec
 from depth_restore_ros.inference import tensorrt_backend
 from depth_restore_ros.inference.config import ModelConfig
+from depth_restore_ros.inference.estimator import Probes
 from depth_restore_ros.inference.registry import resolve_model_dir
 
 MODEL_DIR = resolve_model_dir("mono-small")
@@ -222,3 +223,14 @@ def test_estimator_predicts_through_the_tensorrt_backend(builds, tmp_path):
     pred = est.predict(np.full((480, 640, 3), 128, np.uint8), camera=(500.0, 500.0, 319.5, 239.5))
     assert est.backend_name == "tensorrt" and pred.depth.shape == (480, 640)
     assert np.isfinite(pred.depth).all() and (pred.uncertainty > 0).all()
+
+
+def test_tensorrt_options_reach_tensorrt_only(builds, tmp_path):
+    options = dict(cache_dir=tmp_path, precision="fp32", resolution=(720, 1280))
+    gpu = Probes(lambda: 1, lambda: True, lambda: False, lambda: False)
+    est = Estimator.from_pretrained("mono-small", probes=gpu, tensorrt_options=options)
+    assert est.backend_name == "tensorrt" and est.backend.key.precision == "fp32"
+    assert est.backend.profile.shapes[0][1] == (1, 3, 176, 320) and builds[-1].flags == set()
+    no_gpu = Probes(lambda: 0, lambda: True, lambda: False, lambda: False)
+    cpu = Estimator.from_pretrained("mono-small", probes=no_gpu, tensorrt_options=options)
+    assert cpu.backend_name == "onnxruntime"
