@@ -27,7 +27,9 @@ def test_device_config_mirrors_mono_yaml(name, backend):
     assert all("#" in ln for ln in lines), [ln for ln in lines if "#" not in ln]
 
 
-def test_tensorrt_options_stay_comments_until_the_node_declares_them():
-    text = (CONFIG / "jetson_orin.yaml").read_text()
-    for option in ("engine_path", "force_rebuild", "workspace_mb", "dla_core"):
-        assert f"    # {option}:" in text and option not in _params("jetson_orin.yaml")
+def test_tensorrt_options_are_node_parameters():
+    from depth_restore_ros.ros.params import tensorrt_options
+    values = _params("jetson_orin.yaml")
+    options = tensorrt_options({**values, "engine_resolution": "1280x720"})
+    assert options["resolution"] == (720, 1280) and options["precision"] == "fp16" and options["engine_path"] is None
+    assert options["max_samples"] >= 8 and options["dla_core"] == values["dla_core"]

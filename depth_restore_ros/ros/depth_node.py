@@ -117,7 +117,8 @@ class DepthNode(LifecycleNode):
         p = self.p
         try:
             from .. import Estimator
-            self.estimator = Estimator.from_pretrained(p["model"], backend=p["backend"])
+            self.estimator = Estimator.from_pretrained(p["model"], backend=p["backend"],
+                                                       tensorrt_options=params.tensorrt_options(p))
         except Exception as exc:  # noqa: BLE001 -- any load failure is a configure FAILURE
             self.get_logger().error(
                 f"cannot load model '{p['model']}' (backend {p['backend']}): {type(exc).__name__}: {exc}"

@@ -39,8 +39,20 @@ class Param:
 _FLAG = "publish {} (turning it off saves the time spent building and sending it)"
 COMMON = (
     Param("model", DEFAULT_MODEL, "shipped model name or path to a model folder", read_only=True),
-    Param("backend", "auto", "inference back-end (auto: onnxruntime if the model has model.onnx)",
-          read_only=True, choices=("auto", "onnxruntime", "torch")),
+    Param("backend", "auto", "inference back-end; auto: TensorRT, then CUDA (onnxruntime-gpu, torch), "
+          "then onnxruntime on the CPU, logging why", read_only=True,
+          choices=("auto", "onnxruntime", "torch", "tensorrt", "cuda")),
+    Param("engine_path", "", "TensorRT engine file (\"\": the engine cache, keyed by model, TensorRT "
+          "version, GPU, precision and shapes)", read_only=True),
+    Param("force_rebuild", False, "TensorRT: rebuild the engine even if the cached one is usable",
+          read_only=True),
+    Param("workspace_mb", 1024, "TensorRT builder workspace limit, MiB", read_only=True, range=(16, 65536)),
+    Param("dla_core", -1, "TensorRT: -1 GPU only; 0 or 1 a DLA core (Jetson Orin), GPU fallback",
+          read_only=True, range=(-1, 7)),
+    Param("engine_precision", "fp16", "TensorRT precision (int8 needs a calibration cache)", read_only=True,
+          choices=("fp32", "fp16", "int8")),
+    Param("engine_resolution", "640x480", "TensorRT: the camera's WxH the engine is built for",
+          read_only=True),
     Param("autostart", True, "configure and activate at start; false: wait for lifecycle "
           "transitions (<node>/change_state)", read_only=True),
     Param("num_samples", 0, "restoration samples K per frame for stochastic models: depth is their "
@@ -136,6 +148,9 @@ def check(specs: Iterable[Param], changes: Dict[str, Any], current: Dict[str, An
     if "min_depth" in merged and "max_depth" in merged and merged["min_depth"] >= merged["max_depth"]:
         return (f"min_depth ({merged['min_depth']}) must be below max_depth ({merged['max_depth']}): "
                 "otherwise every pixel would be invalid")
+    resolution = str(merged.get("engine_resolution", "1x1")).lower().split("x")
+    if len(resolution) != 2 or not all(v.isdigit() and int(v) > 0 for v in resolution):
+        return f"engine_resolution must be WIDTHxHEIGHT in pixels (e.g. 640x480), not {merged['engine_resolution']!r}"
     if merged.get("model", "x") == "":
         return "model must name a shipped model or a model folder"
     return ""
@@ -154,3 +169,14 @@ def add_validator(node, specs: Iterable[Param], values: Dict[str, Any]) -> None:
 
     node.add_on_set_parameters_callback(on_set)
     node.add_post_set_parameters_callback(after_set)
+
+
+def tensorrt_options(values: Dict[str, Any]) -> Dict[str, Any]:
+    """The TensorRTBackend arguments among the node's parameters (used only if TensorRT is chosen)."""
+    width, _, height = str(values["engine_resolution"]).lower().partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise ValueError(f"engine_resolution must look like 640x480, not {values['engine_resolution']!r}")
+    return {"engine_path": values["engine_path"] or None, "force_rebuild": values["force_rebuild"],
+            "workspace_mb": values["workspace_mb"], "dla_core": values["dla_core"],
+            "precision": values["engine_precision"], "resolution": (int(height), int(width)),
+            "max_samples": max(8, values["num_samples"]), "max_steps": max(8, values["diffusion_steps"])}
