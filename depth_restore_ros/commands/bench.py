@@ -3,6 +3,7 @@
 Modes:
   node   the mono node in its own process vs. the model alone: end-to-end and per-step latency,
          overhead ratio, peak RSS, time from process start to first depth (bench/node.py)
+  backends  onnxruntime vs torch eager on the CPU for every shipped network (bench/backends.py)
   samples  a stochastic model's latency at K = 1, 4, 8 samples against a baseline model (bench/samples.py)
   synthetic  the synthetic world's images/s on one core at 320x256 and 1920x1080, against reading a
          cached frame back (bench/synthetic.py)
@@ -12,6 +13,7 @@ from pathlib import Path
 
 MODES = {"node": "node end-to-end latency vs. the model alone (640x480, full-resolution XYZRGB cloud)",
          "synthetic": "synthetic world images/s on one core (320x256, 1920x1080) vs. a cache read",
+         "backends": "onnxruntime vs torch eager on the CPU, every shipped network (640x480)",
          "samples": "latency of K = 1, 4, 8 restoration samples vs. one sample and a baseline model (640x480)"}
 
 
@@ -30,6 +32,12 @@ def add_arguments(parser):
     node.add_argument("--height", type=int, default=480)
     node.add_argument("--params-file", default=None, help="node parameters (default: config/mono.yaml)")
     node.add_argument("--log-dir", default="out/bench/logs", help="node logs (default: out/bench/logs)")
+    backends = modes.add_parser("backends", help=MODES["backends"], description=MODES["backends"])
+    backends.add_argument("--json", metavar="PATH", help="also write the JSON here")
+    backends.add_argument("--model", action="append", help="model(s) to time (default: every shipped model)")
+    backends.add_argument("--iterations", type=int, default=20)
+    backends.add_argument("--width", type=int, default=640)
+    backends.add_argument("--height", type=int, default=480)
     samples = modes.add_parser("samples", help=MODES["samples"], description=MODES["samples"])
     samples.add_argument("--json", metavar="PATH", help="also write the JSON here")
     samples.add_argument("--model", default="mono-restore", help="stochastic model (default: mono-restore)")
@@ -55,6 +63,10 @@ def run(args) -> int:
         result = run_node_bench(args.model or DEFAULT_MODEL, width=args.width, height=args.height,
                                 frames=args.frames, warmup=args.warmup, rate_hz=args.rate,
                                 backend=args.backend, log_dir=args.log_dir, params_file=args.params_file)
+    elif args.mode == "backends":
+        from ..bench.backends import bench_backends
+        from ..inference.registry import shipped_models
+        result = bench_backends(args.model or shipped_models(), args.width, args.height, args.iterations)
     elif args.mode == "samples":
         from ..bench.samples import bench_samples
         from ..inference.registry import DEFAULT_MODEL

@@ -96,3 +96,15 @@ def test_onnxruntime_path_does_not_import_torch(photo):
             "print(e.backend_name, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["onnxruntime", "False"]
+
+
+def test_bench_backends_times_both_and_checks_agreement(tmp_path, capsys):
+    import json
+
+    from depth_restore_ros.cli import main
+    out = tmp_path / "b.json"
+    assert main(["bench", "backends", "--model", DEFAULT_MODEL, "--iterations", "2", "--width", "96",
+                 "--height", "72", "--json", str(out)]) == 0
+    row = json.loads(out.read_text())["models"][DEFAULT_MODEL]
+    assert row["onnxruntime"]["predict"]["mean"] > 0 and row["torch"]["predict"]["mean"] > 0
+    assert row["torch_over_onnxruntime"] > 0 and row["max_relative_difference"] < 1e-3
