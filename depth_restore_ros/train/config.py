@@ -30,6 +30,8 @@ class TrainConfig:
                                         # the L1 term makes the CRPS (a proper score for the spread)
     default_samples: int = 1            # stochastic models: K the shipped model uses by default
     gt_density: str = "dense"           # "dense", or "lidar": keep ~5% of pixels on scan lines
+    sky_as_far: bool = False            # synthetic sky / beyond-range pixels learn "beyond max_depth" (so they
+                                        # are published as NaN); off in the recipes that shipped without it
     stereo: bool = False                # train on rectified stereo pairs (the model takes aux_image, baseline)
     aux_dropout: float = 0.2            # stereo: this fraction of frames trains without the right view
     lowres_fraction: float = 0.0        # the first fraction of steps sees half-resolution views (same

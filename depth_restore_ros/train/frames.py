@@ -54,7 +54,8 @@ def lidar_mask(height: int, width: int, rng) -> np.ndarray:
 
 class TrainingFrames(torch.utils.data.Dataset):
     def __init__(self, dataset, model_config: ModelConfig, crop_hw, zoom=(1.0, 1.0), augment=None, seed=0,
-                 gt_density: str = "dense", base_scale: float = 1.0, aux_dropout: float = 0.0):
+                 gt_density: str = "dense", base_scale: float = 1.0, aux_dropout: float = 0.0,
+                 sky_as_far: bool = True):
         self.dataset = dataset
         self.config = model_config
         self.crop_hw = tuple(crop_hw)
@@ -67,6 +68,7 @@ class TrainingFrames(torch.utils.data.Dataset):
         self.gt_density = gt_density
         self.base_scale = base_scale  # < 1: train on a down-scaled view (same field of view, fewer pixels)
         self.aux_dropout = aux_dropout
+        self.sky_as_far = sky_as_far
 
     def __len__(self):
         return len(self.dataset)
@@ -85,7 +87,7 @@ class TrainingFrames(torch.utils.data.Dataset):
         f_net = 0.5 * (fx + fy)
         valid = np.isfinite(depth) & (depth >= self.config.min_depth) & (depth <= self.config.max_depth)
         beyond = getattr(self.dataset, "nan_means_beyond", None)
-        if beyond is not None and self.gt_density == "dense":
+        if beyond is not None and self.sky_as_far and self.gt_density == "dense":
             # sky and beyond-range pixels learn "farther than max_depth" (published as NaN), so the
             # model never paints the sky as a near surface; KITTI-like sparse GT has no such pixels
             sky = ~np.isfinite(depth)

@@ -149,7 +149,7 @@ class Trainer:
         crop = tuple(-(-int(round(c * scale)) // m) * m for c in self.cfg.crop)
         config = replace(self.model_config, input_long_side=max(crop))
         return TrainingFrames(dataset, config, crop, self.cfg.zoom, augment, self.cfg.seed, self.cfg.gt_density,
-                              base_scale=scale, aux_dropout=self.cfg.aux_dropout)
+                              base_scale=scale, aux_dropout=self.cfg.aux_dropout, sky_as_far=self.cfg.sky_as_far)
 
     def fit(self, progress: bool = True) -> Path:
         dataset, augment = open_training_set(self.cfg)

@@ -41,6 +41,8 @@ def test_unknown_depth_is_ignored_unless_the_data_set_says_it_means_beyond_range
     assert np.allclose(sky_metres, SKY_FACTOR * 80.0, rtol=1e-5)          # beyond max_depth: NaN when published
     _, _, sparse = TrainingFrames(Plane(nan_means_beyond=80.0), CONFIG, (96, 128), gt_density="lidar")[0]
     assert sparse[0, :20].sum() == 0
+    _, _, off = TrainingFrames(Plane(nan_means_beyond=80.0), CONFIG, (96, 128), sky_as_far=False)[0]
+    assert off[0, :20].sum() == 0                                          # the shipped recipes' behaviour
 
 
 def test_the_synthetic_world_declares_its_nan_as_beyond_range():
