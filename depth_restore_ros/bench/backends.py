@@ -6,23 +6,9 @@ the largest relative difference of the depth maps (the two must agree; see model
 """
 import numpy as np
 
-from .model import load_frames, stats_ms
+from .model import load_frames, time_predict
 
 BACKENDS = ("onnxruntime", "torch")
-
-
-def _time(est, frames, iterations, warmup=3):
-    import time
-    for i in range(warmup):
-        est.predict(frames[i % len(frames)][0], camera=frames[i % len(frames)][1])
-    wall, net = [], []
-    for i in range(iterations):
-        rgb, camera = frames[i % len(frames)]
-        t0 = time.perf_counter()
-        pred = est.predict(rgb, camera=camera)
-        wall.append(time.perf_counter() - t0)
-        net.append(pred.timings["inference"])
-    return {"predict": stats_ms(wall), "inference": stats_ms(net)}
 
 
 def bench_backends(models, width=640, height=480, iterations=20) -> dict:
@@ -33,7 +19,7 @@ def bench_backends(models, width=640, height=480, iterations=20) -> dict:
         rows, depths = {}, {}
         for backend in BACKENDS:
             est = Estimator.from_pretrained(model, backend=backend)
-            rows[backend] = _time(est, frames, iterations)
+            rows[backend] = time_predict(est, frames, iterations)
             rgb, camera = frames[0]
             est = Estimator.from_pretrained(model, backend=backend)   # fresh noise generator: same samples
             depths[backend] = est.predict(rgb, camera=camera).depth

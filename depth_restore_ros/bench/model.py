@@ -28,28 +28,37 @@ def load_frames(width: int, height: int, count: int, seed: int = 0) -> list:
     return [(s.rgb, tuple(s.camera)) for s in render_sequence(seed, width, height, count)]
 
 
+STAGES = ("preprocess", "inference", "postprocess")
+
+
+def time_predict(estimator, frames: list, iterations: int, warmup: int = 3, **options) -> dict:
+    """{"predict": stats, <stage>: stats} of `iterations` predict calls (after `warmup`, which pay
+    for allocation and kernel selection), cycling through `frames`; `options` go to predict."""
+    for i in range(warmup):
+        rgb, camera = frames[i % len(frames)]
+        estimator.predict(rgb, camera=camera, **options)
+    wall, stages = [], {name: [] for name in STAGES}
+    for i in range(iterations):
+        rgb, camera = frames[i % len(frames)]
+        t0 = time.perf_counter()
+        pred = estimator.predict(rgb, camera=camera, **options)
+        wall.append(time.perf_counter() - t0)
+        for name in STAGES:
+            stages[name].append(pred.timings.get(name, float("nan")))
+    return {"predict": stats_ms(wall), **{k: stats_ms(v) for k, v in stages.items()}}
+
+
 def bench_model(model: str, backend: str, frames: list, iterations: int, warmup: int = 3) -> dict:
     """Time `iterations` predict calls (after `warmup`), cycling through `frames`."""
     from ..inference import Estimator
     estimator = Estimator.from_pretrained(model, backend=backend)
-    for i in range(warmup):  # first runs pay for allocation and kernel selection
-        rgb, camera = frames[i % len(frames)]
-        estimator.predict(rgb, camera=camera)
-    stages = {"preprocess": [], "inference": [], "postprocess": []}
-    wall = []
-    for i in range(iterations):
-        rgb, camera = frames[i % len(frames)]
-        t0 = time.perf_counter()
-        pred = estimator.predict(rgb, camera=camera)
-        wall.append(time.perf_counter() - t0)
-        for name in stages:
-            stages[name].append(pred.timings.get(name, float("nan")))
+    timed = time_predict(estimator, frames, iterations, warmup)
     result = {
         "model": estimator.name,
         "backend": estimator.backend_name,
-        "model_ms": stats_ms(stages["inference"])["mean"],   # the network alone
-        "predict_ms": stats_ms(wall)["mean"],                 # the whole predict() call
-        "model_only": {"predict": stats_ms(wall), **{k: stats_ms(v) for k, v in stages.items()}},
+        "model_ms": timed["inference"]["mean"],   # the network alone
+        "predict_ms": timed["predict"]["mean"],   # the whole predict() call
+        "model_only": timed,
     }
     del estimator
     gc.collect()  # free the session before the node runs beside this process

@@ -5,22 +5,7 @@ the baseline (mono-small) and for K = 1, 4, 8 of the restoration model. The figu
 the ratios: K=8 over K=1 (the encoder runs once, so this should stay well under K) and K=1 over the
 baseline (what restoration costs at all).
 """
-from .model import load_frames, stats_ms
-
-
-def _time(estimator, frames, iterations, warmup=3, **options) -> dict:
-    import time
-    for i in range(warmup):
-        rgb, camera = frames[i % len(frames)]
-        estimator.predict(rgb, camera=camera, **options)
-    wall, inference = [], []
-    for i in range(iterations):
-        rgb, camera = frames[i % len(frames)]
-        t0 = time.perf_counter()
-        pred = estimator.predict(rgb, camera=camera, **options)
-        wall.append(time.perf_counter() - t0)
-        inference.append(pred.timings["inference"])
-    return {"predict": stats_ms(wall), "inference": stats_ms(inference)}
+from .model import load_frames, time_predict
 
 
 def bench_samples(model: str, baseline: str, samples=(1, 4, 8), width=640, height=480, iterations=20,
@@ -29,11 +14,11 @@ def bench_samples(model: str, baseline: str, samples=(1, 4, 8), width=640, heigh
     frames = load_frames(width, height, 8)
     base = Estimator.from_pretrained(baseline, backend=backend)
     result = {"model": model, "baseline": baseline, "backend": backend, "resolution": [width, height],
-              "iterations": iterations, "baseline_ms": _time(base, frames, iterations), "samples": {}}
+              "iterations": iterations, "baseline_ms": time_predict(base, frames, iterations), "samples": {}}
     est = Estimator.from_pretrained(model, backend=backend)
     result["diffusion_steps"] = int(steps or est.config.diffusion_steps)
     for k in samples:
-        result["samples"][str(k)] = _time(est, frames, iterations, num_samples=k, diffusion_steps=steps)
+        result["samples"][str(k)] = time_predict(est, frames, iterations, num_samples=k, diffusion_steps=steps)
     one = result["samples"][str(samples[0])]["predict"]["mean"]
     result["ratios"] = {f"K{k}_over_K{samples[0]}": round(result["samples"][str(k)]["predict"]["mean"] / one, 3)
                         for k in samples[1:]}

@@ -48,15 +48,10 @@ def run(args) -> int:
 def evaluate_model(model_dir, data_spec, max_images, progress):
     from ..data.datasets import open_dataset
     from ..inference import Estimator
-    from ..train.evaluate import evaluate
+    from ..train.evaluate import estimator_predictor, evaluate
 
     estimator = Estimator.from_pretrained(str(model_dir), backend="onnxruntime")
-
-    def predict(sample):  # a stereo model sees the pair when the data set has one
-        pair = estimator.config.stereo and sample.right_rgb is not None
-        options = dict(aux_rgb=sample.right_rgb, baseline_m=sample.baseline_m) if pair else {}
-        return estimator.predict(sample.rgb, camera=sample.camera, **options).depth
-
-    result = evaluate(predict, open_dataset(data_spec), align="none", max_images=max_images, progress=progress)
+    result = evaluate(estimator_predictor(estimator), open_dataset(data_spec), align="none",
+                      max_images=max_images, progress=progress)
     result["data"] = data_spec
     return result

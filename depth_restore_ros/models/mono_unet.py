@@ -76,6 +76,11 @@ class DepthHead(nn.Module):
         with torch.no_grad():
             self.body[-1].bias.copy_(torch.tensor([log_depth_init, -2.0]))
 
+    def at_stride(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Log-depth and (clamped) log-scale at the features' own resolution."""
+        out = self.body(x)
+        return out[:, :1], out[:, 1:].clamp(-6.0, 3.0)
+
     def forward(self, x: torch.Tensor, size: Tuple[int, int]) -> Tuple[torch.Tensor, torch.Tensor]:
         out = F.interpolate(self.body(x), size=size, mode="bilinear", align_corners=False)
         return out[:, :1], out[:, 1:].clamp(-6.0, 3.0)

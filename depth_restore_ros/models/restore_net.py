@@ -125,9 +125,7 @@ class RestoreNet(nn.Module):
 
     def decode(self, z: torch.Tensor, skip1: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Log-depth and log-scale at stride 4."""
-        x = self.fine2(self.fine1(self.coarse2(self.coarse1(z), skip1)))
-        out = self.head.body(x)
-        return out[:, :1], out[:, 1:].clamp(-6.0, 3.0)
+        return self.head.at_stride(self.fine2(self.fine1(self.coarse2(self.coarse1(z), skip1))))
 
     def samples_log(self, image: torch.Tensor, noise: torch.Tensor, schedule: torch.Tensor, aux_image=None,
                     baseline=None):

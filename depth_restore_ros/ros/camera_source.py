@@ -8,11 +8,10 @@ publishes and the rate stays steady however slow rendering is.
     python -m depth_restore_ros.ros.camera_source --ros-args -p rate_hz:=5.0 -p loop:=false
 """
 import array
+import sys
 
 import numpy as np
-import rclpy
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
@@ -21,6 +20,7 @@ from std_msgs.msg import Header
 from ..core.camera import PinholeCamera
 from ..core.image_codec import encode_compressed
 from .convert import array_to_image
+from .spin import spin_node
 
 # name -> (default, description, read_only). Read-only ones shape the cached frames or the topics.
 PARAMETERS = {
@@ -203,18 +203,8 @@ class CameraSource(Node):
 
 
 def main(args=None):
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = CameraSource()
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
+    return spin_node(CameraSource, "camera_source_node", args)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

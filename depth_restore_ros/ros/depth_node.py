@@ -10,13 +10,11 @@ A subclass says what its inputs are: how many streams are matched (`STREAMS`), w
 subscriptions feed them (`_subscribe`), and how a matched set becomes one frame (`_frame`).
 Everything after that -- outputs, publishing, diagnostics, error logging -- is here.
 """
-import sys
 import threading
 import time
 from typing import NamedTuple
 
 import rclpy
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 
@@ -26,6 +24,7 @@ from . import depth_pipeline, params, qos
 from .diagnostics import UNSYNCED, DiagnosticsPublisher, FrameStats
 from .error_log import InputErrorLog
 from .heap import keep_frames_in_heap
+from .spin import spin_node
 
 SUCCESS, FAILURE = TransitionCallbackReturn.SUCCESS, TransitionCallbackReturn.FAILURE
 
@@ -280,24 +279,11 @@ class DepthNode(LifecycleNode):
 
 
 def run(node_class, args=None):
-    """A console script's main(): init rclpy, spin one `node_class`, shut down; the exit code."""
+    """A console script's main(): spin one `node_class` in this process; the exit code."""
     keep_frames_in_heap()
-    rclpy.init(args=args)
-    node = None
-    code = 0
-    try:
-        node = node_class()
-        executor = SingleThreadedExecutor()
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except Exception as exc:  # noqa: BLE001 -- e.g. a parameter override out of range: say why
-        print(f"{node_class.NODE_NAME}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        code = 1
-    finally:
-        if node is not None:
-            node._teardown()
-            node.destroy_node()
-        rclpy.try_shutdown()
-    return code
+
+    def release(node):
+        node._teardown()
+        node.destroy_node()
+
+    return spin_node(node_class, node_class.NODE_NAME, args, release)

@@ -18,13 +18,13 @@ import threading
 import time
 from pathlib import Path
 
-import rclpy
 from rcl_interfaces.msg import ParameterDescriptor
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.serialization import serialize_message
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image, PointCloud2
+
+from .spin import spin_node
 
 DEFAULT_TOPICS = ["image", "camera_info", "depth/image", "depth/uncertainty", "depth/camera_info",
                   "points", "depth/estimate"]
@@ -238,22 +238,16 @@ class DepthRecorder(Node):
                                + ", ".join(f"{t}={n}" for t, n in counts.items()))
 
 
+def _release(node):
+    # Destroy first: after a signal the context is gone, and a live node's logger would try (and
+    # fail, noisily) to publish the closing line to /rosout.
+    node.destroy_node()
+    node.close()
+
+
 def main(args=None):
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = DepthRecorder()
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            # Destroy first: after a signal the context is gone, and a live node's logger would
-            # try (and fail, noisily) to publish the closing line to /rosout.
-            node.destroy_node()
-            node.close()
-        rclpy.try_shutdown()
+    return spin_node(DepthRecorder, "depth_recorder_node", args, _release)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -63,7 +63,7 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
                   max_images: Optional[int], progress: bool) -> List[Dict]:
     from ..data.datasets import open_dataset
     from ..inference import Estimator
-    from .evaluate import evaluate
+    from .evaluate import estimator_predictor, evaluate
 
     rows = []
     for variant in variants:
@@ -74,7 +74,7 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
         else:
             cfg = config_for(variant, steps)
             model_dir = model_for(cfg, runs, progress)
-            predict = _network(Estimator.from_pretrained(str(model_dir), backend="onnxruntime"))
+            predict = estimator_predictor(Estimator.from_pretrained(str(model_dir), backend="onnxruntime"))
             row = {"model": str(model_dir), "steps": cfg.steps, "gt_density": cfg.gt_density}
         t0 = time.perf_counter()
         result = evaluate(predict, open_dataset(data), max_images=max_images, progress=progress)
@@ -82,14 +82,6 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
                      "num_images": result["num_images"], "eval_s": round(time.perf_counter() - t0, 1)})
     return rows
 
-
-def _network(est):
-    """Depth of a sample; a stereo model gets the right view when the sample has one."""
-    def predict(sample):
-        pair = est.config.stereo and sample.right_rgb is not None
-        options = dict(aux_rgb=sample.right_rgb, baseline_m=sample.baseline_m) if pair else {}
-        return est.predict(sample.rgb, camera=sample.camera, **options).depth
-    return predict
 
 
 def markdown(title: str, command: str, data: str, rows: List[Dict], reference: int = 0) -> str:

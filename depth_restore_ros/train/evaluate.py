@@ -88,6 +88,16 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
     }
 
 
+def estimator_predictor(est) -> Callable:
+    """`predict_fn` for evaluate(): an Estimator's depth; a stereo model gets the right view when the
+    sample has one."""
+    def predict(sample):
+        pair = est.config.stereo and sample.right_rgb is not None
+        options = dict(aux_rgb=sample.right_rgb, baseline_m=sample.baseline_m) if pair else {}
+        return est.predict(sample.rgb, camera=sample.camera, **options).depth
+    return predict
+
+
 def _constant_median(kept_gt: Sequence[np.ndarray], align: str, lo: float, hi: float) -> Dict:
     values = [g for g in kept_gt if g.size]
     if not values:

@@ -16,9 +16,13 @@ METRICS = ("rmse", "absrel")
 MAX_PIXELS = 50_000                        # per image (evenly strided): bounded time and memory
 
 
-def _curve(order: np.ndarray, pred: np.ndarray, gt: np.ndarray, metric: str) -> np.ndarray:
+def _errors(pred: np.ndarray, gt: np.ndarray, metric: str) -> np.ndarray:
+    """Per-pixel squared error (RMSE) or relative error (AbsRel)."""
+    return (pred - gt) ** 2 if metric == "rmse" else np.abs(pred - gt) / gt
+
+
+def _curve(err: np.ndarray, order: np.ndarray, metric: str) -> np.ndarray:
     """Metric of the pixels kept after removing the first fractions of `order` (most removed first)."""
-    err = (pred - gt) ** 2 if metric == "rmse" else np.abs(pred - gt) / gt
     kept = err[order][::-1]                           # least removable first
     sums = np.cumsum(kept)
     n = kept.size
@@ -59,9 +63,9 @@ class UncertaintyAccumulator:
         p, g, u = p[::step].astype(np.float64), g[::step].astype(np.float64), u[::step].astype(np.float64)
         by_uncertainty = np.argsort(-u, kind="stable")
         for metric in METRICS:
-            err = (p - g) ** 2 if metric == "rmse" else np.abs(p - g) / g
-            self.curves[metric]["model"].append(_curve(by_uncertainty, p, g, metric))
-            self.curves[metric]["oracle"].append(_curve(np.argsort(-err, kind="stable"), p, g, metric))
+            err = _errors(p, g, metric)
+            self.curves[metric]["model"].append(_curve(err, by_uncertainty, metric))
+            self.curves[metric]["oracle"].append(_curve(err, np.argsort(-err, kind="stable"), metric))
             full = np.sqrt(err.mean()) if metric == "rmse" else err.mean()
             self.curves[metric]["random"].append(np.full(FRACTIONS.size, full))
         self.rhos.append(spearman(u, np.abs(p - g)))
