@@ -5,6 +5,8 @@ from typing import Dict, Tuple
 
 import yaml
 
+PRECISIONS = ("fp32", "bf16")
+
 
 @dataclass
 class TrainConfig:
@@ -41,6 +43,8 @@ class TrainConfig:
     min_depth: float = 0.1
     max_depth: float = 80.0
     seed: int = 0
+    precision: str = "fp32"             # "bf16": convolutions in bfloat16 under autocast (weights and
+                                        # losses stay float32); ~2.7x faster steps on CPUs with AVX512-BF16
     threads: int = 0                    # torch threads; 0 = all cores
     loader_workers: int = 0             # background loaders; 0 = in the training process
     checkpoint_every: int = 250
@@ -61,7 +65,10 @@ class TrainConfig:
         for key in ("crop", "zoom"):
             if key in data:
                 data[key] = tuple(data[key])
-        return cls(**data)
+        cfg = cls(**data)
+        if cfg.precision not in PRECISIONS:
+            raise ValueError(f"{source}: precision must be one of {PRECISIONS}, not {cfg.precision!r}")
+        return cfg
 
     def to_dict(self) -> Dict:
         return asdict(self)

@@ -113,7 +113,9 @@ class Trainer:
 
     def loss(self, image, log_gt, valid, aux_image=None, baseline=None):
         stereo = {} if aux_image is None else dict(aux_image=aux_image, baseline=baseline)
-        log_pred, log_scale = self.model.forward_log(image, **stereo)   # (N, K, H, W): K samples (1 for mono)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.cfg.precision == "bf16"):
+            log_pred, log_scale = self.model.forward_log(image, **stereo)  # (N, K, H, W): K samples (1 for mono)
+        log_pred, log_scale = log_pred.float(), log_scale.float()  # losses in float32 whatever the precision
         k = log_pred.shape[1]
         if k > 1:  # every sample is a prediction of the same ground truth
             log_gt, valid = log_gt.repeat_interleave(k, 1), valid.repeat_interleave(k, 1)

@@ -129,3 +129,27 @@ def test_stereo_recipe_trains_on_pairs_and_the_estimator_uses_the_right_view(tmp
         est.predict(pair.rgb, camera=pair.camera, aux_rgb=pair.right_rgb, baseline_m=0.0)
     with pytest.raises(InputError, match="auxiliary view"):
         est.predict(pair.rgb, camera=pair.camera, aux_rgb=pair.right_rgb[:-2], baseline_m=0.1)
+
+
+@pytest.mark.parametrize("recipe", [CONFIG, RESTORE])
+def test_bfloat16_steps_train_float32_weights_close_to_the_float32_run(tmp_path, recipe):
+    """bf16 autocast changes the arithmetic of the convolutions, not what is learned or stored."""
+    cfg = yaml.safe_load(recipe.read_text())
+    cfg.update(steps=3, checkpoint_every=3)
+    runs = {}
+    for precision in ("fp32", "bf16"):
+        path = tmp_path / f"{precision}.yaml"
+        path.write_text(yaml.safe_dump({**cfg, "precision": precision}))
+        assert main(["train", "--config", str(path), "--out", str(tmp_path / precision), "--no-progress",
+                     "--eval-images", "1"]) == 0
+        runs[precision] = [json.loads(line) for line in (tmp_path / precision / "log.jsonl").read_text().splitlines()]
+    weights = torch.load(tmp_path / "bf16" / "last.pt", weights_only=True)["model"]
+    assert all(v.dtype in (torch.float32, torch.int64) for v in weights.values())
+    for a, b in zip(runs["fp32"], runs["bf16"]):  # same batches: the losses differ by rounding only
+        assert np.isfinite(b["loss"]) and abs(a["silog"] - b["silog"]) < 0.05 * abs(a["silog"])
+
+
+def test_unknown_precision_is_refused():
+    from depth_restore_ros.train.config import TrainConfig
+    with pytest.raises(ValueError, match="precision"):
+        TrainConfig.from_dict({"precision": "fp8"})
