@@ -18,7 +18,7 @@ class TrainConfig:
     test_data: str = "synthetic:test"   # evaluated at the end for the model card
     num_scenes: int = 4000              # distinct training frames (pre-rendered once into cache_dir)
     cache_dir: str = "~/.cache/depth_restore_ros/synthetic"
-    crop: Tuple[int, int] = (240, 320)  # training tensor size (height, width)
+    crop: Tuple[int, int] = (240, 320)  # rendered frame and full-resolution training tensor (height, width)
     zoom: Tuple[float, float] = (1.0, 1.4)  # random zoom-in range: focal varies with the content fixed
     batch_size: int = 8
     steps: int = 2000
@@ -39,7 +39,8 @@ class TrainConfig:
     lowres_fraction: float = 0.0        # the first fraction of steps sees half-resolution views (same
                                         # field of view, 4x cheaper steps); the rest full resolution
     canonical_focal: float = 200.0      # pixels at network resolution (see ModelConfig)
-    input_long_side: int = 320
+    input_long_side: int = 320          # the network's long side; below max(crop), training views are
+                                        # the frames resized by input_long_side / max(crop)
     min_depth: float = 0.1
     max_depth: float = 80.0
     seed: int = 0
@@ -66,6 +67,8 @@ class TrainConfig:
             if key in data:
                 data[key] = tuple(data[key])
         cfg = cls(**data)
+        if not 0 < cfg.input_long_side <= max(cfg.crop):
+            raise ValueError(f"{source}: input_long_side {cfg.input_long_side} must be in (0, max(crop)]")
         if cfg.precision not in PRECISIONS:
             raise ValueError(f"{source}: precision must be one of {PRECISIONS}, not {cfg.precision!r}")
         return cfg

@@ -19,7 +19,9 @@ def zoom_crop(sample, crop_hw, zoom, rng, base: float = 1.0):
     h, w = sample.depth.shape
     scale = max(base * zoom, crop_hw[0] / h, crop_hw[1] / w)
     size = (int(round(w * scale)), int(round(h * scale)))
-    rgb = cv2.resize(sample.rgb, size, interpolation=cv2.INTER_LINEAR)
+    # shrinking averages (as the Estimator's to_network does); enlarging interpolates
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    rgb = cv2.resize(sample.rgb, size, interpolation=interp)
     depth = cv2.resize(sample.depth, size, interpolation=cv2.INTER_NEAREST)  # never blend across edges
     top = int(rng.integers(0, size[1] - crop_hw[0] + 1))
     left = int(rng.integers(0, size[0] - crop_hw[1] + 1))
@@ -27,7 +29,7 @@ def zoom_crop(sample, crop_hw, zoom, rng, base: float = 1.0):
     fx, fy = sample.camera[0] * size[0] / w, sample.camera[1] * size[1] / h
     right = None
     if sample.right_rgb is not None:
-        right = cv2.resize(sample.right_rgb, size, interpolation=cv2.INTER_LINEAR)[window]
+        right = cv2.resize(sample.right_rgb, size, interpolation=interp)[window]
     return rgb[window], depth[window], fx, fy, right
 
 

@@ -146,7 +146,12 @@ class Trainer:
 
     def training_frames(self, dataset, augment, scale: float) -> TrainingFrames:
         """Frames at `scale` of the recipe's resolution: the crop and the network's long side shrink
-        together, the canonical focal length does not (targets stay metric through f_net)."""
+        together, the canonical focal length does not (targets stay metric through f_net).
+
+        The recipe's resolution is `input_long_side` over the rendered frames (`crop`): a recipe
+        with input_long_side 160 and crop 240x320 trains (and ships) a 160x120 network on
+        half-size views of the full field of view, as the Estimator will feed it."""
+        scale *= self.cfg.input_long_side / max(self.cfg.crop)
         m = self.model_config.size_multiple  # network sides are multiples of it: round the crop up
         crop = tuple(-(-int(round(c * scale)) // m) * m for c in self.cfg.crop)
         config = replace(self.model_config, input_long_side=max(crop))

@@ -153,3 +153,33 @@ def test_unknown_precision_is_refused():
     from depth_restore_ros.train.config import TrainConfig
     with pytest.raises(ValueError, match="precision"):
         TrainConfig.from_dict({"precision": "fp8"})
+
+
+def test_network_smaller_than_the_frames_trains_on_resized_full_views(tmp_path):
+    """input_long_side below the rendered crop: the views shrink with the field of view kept (not
+    a smaller window), and the shipped model config carries the network's own long side."""
+    cfg = yaml.safe_load(CONFIG.read_text())
+    cfg.update(input_long_side=64, steps=2, zoom=[1.0, 1.0])
+    path = tmp_path / "half.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert main(["train", "--config", str(path), "--out", str(tmp_path / "run"), "--no-progress",
+                 "--eval-images", "1"]) == 0
+    assert Estimator.from_pretrained(str(tmp_path / "run" / "model")).config.input_long_side == 64
+    from depth_restore_ros.data.datasets import open_dataset
+    from depth_restore_ros.train.config import TrainConfig
+    from depth_restore_ros.train.trainer import Trainer
+    trainer = Trainer(TrainConfig.from_dict(cfg), tmp_path / "probe")
+    frame = open_dataset("synthetic:train", length=1, size=tuple(cfg["crop"]))[0]
+    image, log_gt, valid = trainer.training_frames([frame], None, 1.0)[0]
+    assert image.shape[1:] == (48, 64) == log_gt.shape[1:]
+    # the whole frame, shrunk: the view's mean colour matches the frame's (a window's would not)
+    mean = np.asarray(trainer.model_config.mean, np.float32)
+    std = np.asarray(trainer.model_config.std, np.float32)
+    view_rgb = image.numpy().transpose(1, 2, 0) * std + mean
+    assert np.allclose(view_rgb.mean((0, 1)), frame.rgb.mean((0, 1)) / 255.0, atol=0.03)
+
+
+def test_network_larger_than_the_frames_is_refused():
+    from depth_restore_ros.train.config import TrainConfig
+    with pytest.raises(ValueError, match="input_long_side"):
+        TrainConfig.from_dict({"crop": [96, 128], "input_long_side": 160})
