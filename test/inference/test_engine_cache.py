@@ -12,7 +12,8 @@ from depth_restore_ros.inference.config import ModelConfig
 from depth_restore_ros.inference.estimator import Estimator
 from depth_restore_ros.inference.registry import resolve_model_dir
 
-MONO = ModelConfig.load(resolve_model_dir("mono-small") / "config.json")
+# the shipped default's config, at a 320 px network: the shape arithmetic below is written for it
+MONO = dataclasses.replace(ModelConfig.load(resolve_model_dir("mono-small") / "config.json"), input_long_side=320)
 RESTORE = ModelConfig(name="restore", arch="restore_net", stochastic=True, latent_channels=48, latent_stride=16,
                       default_samples=4, diffusion_steps=4, input_names=("image", "noise", "schedule"),
                       output_names=("depth", "sigma", "spread"))

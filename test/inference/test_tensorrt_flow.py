@@ -7,6 +7,7 @@ files, rebuild on a bad engine, refusal without allow_build, inputs bound by nam
 buffers, and the shape checks. It says nothing about TensorRT itself.
 """
 import ctypes
+import dataclasses
 import enum
 import json
 import logging
@@ -20,10 +21,12 @@ from depth_restore_ros.inference import engine_cache as ec
 from depth_restore_ros.inference import tensorrt_backend
 from depth_restore_ros.inference.config import ModelConfig
 from depth_restore_ros.inference.estimator import Probes
+from depth_restore_ros.inference.preprocess import network_size
 from depth_restore_ros.inference.registry import resolve_model_dir
 
 MODEL_DIR = resolve_model_dir("mono-small")
-CONFIG = ModelConfig.load(MODEL_DIR / "config.json")
+# the shipped default at a 320 px network (the shapes below are written for it)
+CONFIG = dataclasses.replace(ModelConfig.load(MODEL_DIR / "config.json"), input_long_side=320)
 
 
 def fake_cudart():
@@ -230,7 +233,7 @@ def test_tensorrt_options_reach_tensorrt_only(builds, tmp_path):
     gpu = Probes(lambda: 1, lambda: True, lambda: False, lambda: False)
     est = Estimator.from_pretrained("mono-small", probes=gpu, tensorrt_options=options)
     assert est.backend_name == "tensorrt" and est.backend.key.precision == "fp32"
-    assert est.backend.profile.shapes[0][1] == (1, 3, 176, 320) and builds[-1].flags == set()
+    assert est.backend.profile.shapes[0][1] == (1, 3, *network_size(720, 1280, est.config)) and builds[-1].flags == set()
     no_gpu = Probes(lambda: 0, lambda: True, lambda: False, lambda: False)
     cpu = Estimator.from_pretrained("mono-small", probes=no_gpu, tensorrt_options=options)
     assert cpu.backend_name == "onnxruntime"
