@@ -28,6 +28,7 @@ class TrainConfig:
     silog_weight: float = 1.0           # scale-invariant log loss (lambda 0.85)
     l1_weight: float = 1.0              # L1 on log-depth: keeps the absolute (metric) scale
     nll_weight: float = 0.1             # Laplace NLL that trains the uncertainty output
+    absrel_weight: float = 0.0          # L1 on relative error (AbsRel itself): too far costs more than too near
     crps_weight: float = 0.0            # stochastic models: -0.5 E|X - X'| between samples, which with
                                         # the L1 term makes the CRPS (a proper score for the spread)
     default_samples: int = 1            # stochastic models: K the shipped model uses by default

@@ -15,6 +15,13 @@ def l1_log_loss(log_pred, log_gt, valid):
     return ((log_pred - log_gt).abs() * valid).sum() / valid.sum().clamp(min=1)
 
 
+def relative_l1_loss(log_pred, log_gt, valid):
+    """|pred - gt| / gt on valid pixels: the AbsRel metric itself. Unlike L1 on log-depth it costs
+    more to be too far than too near by the same factor, so an unsure pixel leans near."""
+    ratio = torch.exp((log_pred - log_gt).clamp(-10.0, 5.0))
+    return ((ratio - 1.0).abs() * valid).sum() / valid.sum().clamp(min=1)
+
+
 def laplace_nll(log_pred, log_scale, log_gt, valid):
     """NLL of a Laplace on log-depth; the mean is detached so only the scale head learns from it."""
     err = (log_pred.detach() - log_gt).abs()

@@ -20,7 +20,7 @@ from ..models import build_model
 from ..models.export import write_model_folder
 from .config import TrainConfig
 from .frames import TrainingFrames
-from .losses import l1_log_loss, laplace_nll, sample_spread, silog_loss
+from .losses import l1_log_loss, laplace_nll, relative_l1_loss, sample_spread, silog_loss
 
 
 def model_config_for(cfg: TrainConfig, model=None) -> ModelConfig:
@@ -125,6 +125,9 @@ class Trainer:
                      nll=laplace_nll(log_pred, log_scale, log_gt, valid))
         total = (self.cfg.silog_weight * parts["silog"] + self.cfg.l1_weight * parts["l1"]
                  + self.cfg.nll_weight * parts["nll"])
+        if self.cfg.absrel_weight:
+            parts["absrel"] = relative_l1_loss(log_pred, log_gt, valid)
+            total = total + self.cfg.absrel_weight * parts["absrel"]
         if k > 1 and self.cfg.crps_weight:
             parts["spread"] = sample_spread(log_pred.reshape(-1, k, *log_pred.shape[2:]),
                                             valid.reshape(-1, k, *valid.shape[2:])[:, :1])

@@ -183,3 +183,14 @@ def test_network_larger_than_the_frames_is_refused():
     from depth_restore_ros.train.config import TrainConfig
     with pytest.raises(ValueError, match="input_long_side"):
         TrainConfig.from_dict({"crop": [96, 128], "input_long_side": 160})
+
+
+def test_relative_l1_term_trains_and_is_logged(tmp_path):
+    cfg = yaml.safe_load(CONFIG.read_text())
+    cfg.update(steps=2, absrel_weight=1.0)
+    path = tmp_path / "absrel.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert main(["train", "--config", str(path), "--out", str(tmp_path / "run"), "--no-progress",
+                 "--eval-images", "1"]) == 0
+    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert all(np.isfinite(entry["absrel"]) and entry["absrel"] > 0 for entry in log)
