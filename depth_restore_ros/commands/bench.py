@@ -5,6 +5,7 @@ Modes:
          overhead ratio, peak RSS, time from process start to first depth (bench/node.py)
   backends  onnxruntime vs torch eager on the CPU for every shipped network (bench/backends.py)
   samples  a stochastic model's latency at K = 1, 4, 8 samples against a baseline model (bench/samples.py)
+  train-step  a training recipe's optimiser step in float32 vs bfloat16, same batch (bench/train_step.py)
   synthetic  the synthetic world's images/s on one core at 320x256 and 1920x1080, against reading a
          cached frame back (bench/synthetic.py)
 """
@@ -14,7 +15,8 @@ from pathlib import Path
 MODES = {"node": "node end-to-end latency vs. the model alone (640x480, full-resolution XYZRGB cloud)",
          "synthetic": "synthetic world images/s on one core (320x256, 1920x1080) vs. a cache read",
          "backends": "onnxruntime vs torch eager on the CPU, every shipped network (640x480)",
-         "samples": "latency of K = 1, 4, 8 restoration samples vs. one sample and a baseline model (640x480)"}
+         "samples": "latency of K = 1, 4, 8 restoration samples vs. one sample and a baseline model (640x480)",
+         "train-step": "a training recipe's optimiser step, float32 vs bfloat16 autocast, same batch"}
 
 
 def add_arguments(parser):
@@ -48,6 +50,10 @@ def add_arguments(parser):
     samples.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "torch"])
     samples.add_argument("--width", type=int, default=640)
     samples.add_argument("--height", type=int, default=480)
+    step = modes.add_parser("train-step", help=MODES["train-step"], description=MODES["train-step"])
+    step.add_argument("--json", metavar="PATH", help="also write the JSON here")
+    step.add_argument("--config", default=None, help="training recipe (default: the shipped mono-small's)")
+    step.add_argument("--steps", type=int, default=8, help="timed steps per precision (default: 8)")
     synthetic = modes.add_parser("synthetic", help=MODES["synthetic"], description=MODES["synthetic"])
     synthetic.add_argument("--json", metavar="PATH", help="also write the JSON here")
     synthetic.add_argument("--frames", type=int, default=8, help="frames per resolution (default: 8)")
@@ -73,6 +79,10 @@ def run(args) -> int:
         result = bench_samples(args.model, args.baseline or DEFAULT_MODEL,
                                tuple(int(k) for k in args.samples.split(",")), args.width, args.height,
                                args.iterations, args.backend, args.steps)
+    elif args.mode == "train-step":
+        from ..bench.train_step import bench_train_step
+        from ..graph import share_file
+        result = bench_train_step(args.config or share_file("config/train/mono-small.yaml"), steps=args.steps)
     elif args.mode == "synthetic":
         from ..bench.synthetic import bench_synthetic
         sizes = [tuple(int(v) for v in s.lower().split("x"))[::-1] for s in args.size or ["320x256", "1920x1080"]]

@@ -134,6 +134,20 @@ class Trainer:
             total = total - 0.5 * self.cfg.crps_weight * parts["spread"]
         return total, {k: float(v.detach()) for k, v in parts.items()}
 
+    def train_step(self, batch):
+        """One optimiser step on a batch from TrainingFrames; returns (loss tensor, parts)."""
+        image, log_gt, valid, *stereo = batch
+        image = image.contiguous(memory_format=torch.channels_last)
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate(self.cfg, self.step)
+        total, parts = self.loss(image, log_gt, valid, *stereo)
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.optimizer.step()
+        self.step += 1
+        return total, parts
+
     def batches(self, frames):
         """An endless, seeded stream of batches; epoch e's order depends only on (seed, e)."""
         epoch = self.step * self.cfg.batch_size // len(frames)
@@ -176,16 +190,7 @@ class Trainer:
             if stream is None or lowres != stream_lowres:  # a new stage (or a resumed run) starts here
                 stream, stream_lowres = self.batches(stages[lowres]), lowres
             t0 = time.perf_counter()
-            image, log_gt, valid, *stereo = next(stream)
-            image = image.contiguous(memory_format=torch.channels_last)
-            for group in self.optimizer.param_groups:
-                group["lr"] = learning_rate(self.cfg, self.step)
-            total, parts = self.loss(image, log_gt, valid, *stereo)
-            self.optimizer.zero_grad(set_to_none=True)
-            total.backward()
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
-            self.optimizer.step()
-            self.step += 1
+            total, parts = self.train_step(next(stream))
             self.seconds += time.perf_counter() - t0
             bar.update(1)
             bar.set_postfix(loss=f"{float(total.detach()):.3f}", silog=f"{parts['silog']:.3f}")

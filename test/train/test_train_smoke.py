@@ -194,3 +194,12 @@ def test_relative_l1_term_trains_and_is_logged(tmp_path):
                  "--eval-images", "1"]) == 0
     log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert all(np.isfinite(entry["absrel"]) and entry["absrel"] > 0 for entry in log)
+
+
+def test_bench_train_step_times_both_precisions(tmp_path):
+    out = tmp_path / "step.json"
+    assert main(["bench", "train-step", "--config", str(CONFIG), "--steps", "2", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["network_size"] == [96, 128] and result["batch_size"] == 4
+    assert result["precisions"]["fp32"]["mean"] > 0 and result["precisions"]["bf16"]["mean"] > 0
+    assert result["fp32_over_bf16"] > 0
