@@ -166,7 +166,7 @@ class Trainer:
         together, the canonical focal length does not (targets stay metric through f_net).
 
         The recipe's resolution is `input_long_side` over the rendered frames (`crop`): a recipe
-        with input_long_side 160 and crop 240x320 trains (and ships) a 160x120 network on
+        with input_long_side 160 and crop 240x320 trains (and ships) a 160 px wide network on
         half-size views of the full field of view, as the Estimator will feed it."""
         scale *= self.cfg.input_long_side / max(self.cfg.crop)
         m = self.model_config.size_multiple  # network sides are multiples of it: round the crop up
