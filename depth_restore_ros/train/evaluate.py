@@ -10,7 +10,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .metrics import METRICS, MetricAccumulator, align as align_prediction, depth_metrics
+from .metrics import METRICS, DepthBands, MetricAccumulator, align as align_prediction, depth_metrics
 from .uncertainty_eval import UncertaintyAccumulator
 
 LOG = logging.getLogger(__name__)
@@ -37,10 +37,11 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
     `on_image(sample, aligned_prediction, metrics)` is called per image (e.g. to keep a few for a picture).
     A `predict_fn` that returns (depth, uncertainty) also gets uncertainty scores (uncertainty_eval)
     under "uncertainty".
+    "by_depth" breaks AbsRel and the log bias down by ground-truth depth band (metrics.DepthBands).
     """
     protocol = dataset.protocol
     lo, hi = protocol.min_depth, protocol.max_depth
-    model, counted, covered = MetricAccumulator(), 0, 0
+    model, bands, counted, covered = MetricAccumulator(), DepthBands(), 0, 0
     scored_uncertainty = UncertaintyAccumulator()
     kept_gt: List[np.ndarray] = []
     per_image = []
@@ -62,6 +63,7 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
         aligned = align_prediction(pred, sample.depth, mask, align)
         metrics = depth_metrics(aligned, sample.depth, mask, lo, hi)
         model.add(metrics)
+        bands.add(aligned, sample.depth, mask, lo, hi)
         if uncertainty is not None:
             scored_uncertainty.add(aligned, sample.depth, np.asarray(uncertainty, np.float32), mask)
         n_mask, n_finite = int(mask.sum()), int((mask & np.isfinite(aligned)).sum())
@@ -78,6 +80,7 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
     return {
         **extra,
         "metrics": model.result(),
+        "by_depth": bands.result(),
         "num_images": model.count,
         "num_empty": model.empty,
         "coverage": covered / counted if counted else 0.0,

@@ -102,3 +102,37 @@ class MetricAccumulator:
     def result(self) -> Dict[str, float]:
         """Mean of each metric over the images added (NaN if none had valid pixels)."""
         return {k: (self.sums[k] / self.count if self.count else float("nan")) for k in METRICS}
+
+
+DEPTH_BANDS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, float("inf"))  # metres
+
+
+class DepthBands:
+    """AbsRel and mean log error per ground-truth depth band, pooled over every counted pixel:
+    where in depth a model errs and which way (log_bias > 0: predicted too far)."""
+
+    def __init__(self, edges=DEPTH_BANDS):
+        self.edges = tuple(float(e) for e in edges)
+        n = len(self.edges) - 1
+        self.count, self.absrel, self.log_error = np.zeros(n), np.zeros(n), np.zeros(n)
+
+    def add(self, pred, gt, valid, min_depth: float = 1e-3, max_depth: float = 80.0) -> None:
+        pred, gt = np.asarray(pred, np.float64), np.asarray(gt, np.float64)
+        mask = np.asarray(valid, bool) & np.isfinite(pred) & np.isfinite(gt) & (gt > 0)
+        p, g = np.clip(pred[mask], min_depth, max_depth), gt[mask]
+        band = np.digitize(g, self.edges[1:-1])
+        n = len(self.count)
+        self.count += np.bincount(band, minlength=n)
+        self.absrel += np.bincount(band, np.abs(p - g) / g, minlength=n)
+        self.log_error += np.bincount(band, np.log(p / g), minlength=n)
+
+    def result(self):
+        total = self.count.sum()
+        rows = []
+        for i, (lo, hi) in enumerate(zip(self.edges, self.edges[1:])):
+            c = self.count[i]
+            rows.append({"from_m": lo, "to_m": hi if np.isfinite(hi) else None,
+                         "fraction": float(c / total) if total else 0.0,
+                         "absrel": float(self.absrel[i] / c) if c else None,
+                         "log_bias": float(self.log_error[i] / c) if c else None})
+        return rows

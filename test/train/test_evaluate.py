@@ -34,6 +34,9 @@ def test_ten_percent_too_far(folder):
     assert m["rmse_log"] == pytest.approx(np.log(1.1), rel=1e-5) and m["d1"] == 1.0
     assert result["protocol"] == {"name": "folder", "min_depth": 1e-3, "max_depth": 20.0, "crop": None}
     assert len(result["per_image"]) == 4
+    counted = [band for band in result["by_depth"] if band["fraction"] > 0]
+    assert counted and all(band["absrel"] == pytest.approx(0.1, rel=1e-5) for band in counted)
+    assert sum(band["fraction"] for band in result["by_depth"]) == pytest.approx(1.0)
     # scale alignment removes a pure scale error
     aligned = evaluate(lambda s: s.depth * 1.1, ds, align="scale", progress=False)
     assert aligned["metrics"]["absrel"] == pytest.approx(0.0, abs=1e-5)

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from depth_restore_ros.train.metrics import METRICS, MetricAccumulator, align, depth_metrics
+from depth_restore_ros.train.metrics import METRICS, DepthBands, MetricAccumulator, align, depth_metrics
 
 GT = np.array([[1.0, 2.0, 4.0]], np.float32)
 ALL = np.ones(GT.shape, bool)
@@ -70,3 +70,16 @@ def test_accumulator_averages_images_not_pixels():
     acc.add(None)
     assert acc.result()["absrel"] == pytest.approx(0.5) and acc.count == 2 and acc.empty == 1
     assert math.isnan(MetricAccumulator().result()["rmse"])
+
+
+def test_depth_bands_pool_pixels_and_say_which_way():
+    gt = np.array([[0.5, 0.5, 3.0, 3.0, 50.0, np.nan]])
+    pred = np.array([[1.0, 1.0, 3.0, 3.3, 40.0, 5.0]])   # near too far, far too near
+    bands = DepthBands()
+    bands.add(pred, gt, np.isfinite(gt), 0.1, 80.0)
+    rows = {(r["from_m"], r["to_m"]): r for r in bands.result()}
+    assert rows[(0.0, 1.0)]["fraction"] == 0.4 and np.isclose(rows[(0.0, 1.0)]["absrel"], 1.0)
+    assert np.isclose(rows[(0.0, 1.0)]["log_bias"], np.log(2.0))
+    assert np.isclose(rows[(2.0, 4.0)]["absrel"], 0.05)
+    assert rows[(32.0, None)]["log_bias"] < 0 and np.isclose(rows[(32.0, None)]["absrel"], 0.2)
+    assert rows[(1.0, 2.0)]["absrel"] is None and rows[(1.0, 2.0)]["fraction"] == 0.0
