@@ -20,12 +20,14 @@ def bench_train_step(config_path: str, steps: int = 8, warmup: int = 3) -> dict:
     cfg = TrainConfig.from_yaml(config_path)
     dataset, _ = open_training_set(replace(cfg, num_scenes=cfg.batch_size))
     result = {"config": str(config_path), "batch_size": cfg.batch_size, "steps": steps, "precisions": {}}
+    batch = None
     for precision in ("fp32", "bf16"):
         with tempfile.TemporaryDirectory() as run_dir:
             trainer = Trainer(replace(cfg, precision=precision), run_dir)
-            frames = trainer.training_frames(dataset, None, 1.0)
-            batch = next(iter(torch.utils.data.DataLoader(frames, batch_size=cfg.batch_size)))
-            result["network_size"] = list(batch[0].shape[2:])
+            if batch is None:  # built once: both precisions step on the very same tensors
+                frames = trainer.training_frames(dataset, None, 1.0)
+                batch = next(iter(torch.utils.data.DataLoader(frames, batch_size=cfg.batch_size)))
+                result["network_size"] = list(batch[0].shape[2:])
             times = []
             for i in range(warmup + steps):
                 t0 = time.perf_counter()

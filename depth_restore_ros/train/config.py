@@ -46,7 +46,7 @@ class TrainConfig:
     max_depth: float = 80.0
     seed: int = 0
     precision: str = "fp32"             # "bf16": convolutions in bfloat16 under autocast (weights and
-                                        # losses stay float32); ~2.7x faster steps on CPUs with AVX512-BF16
+                                        # losses stay float32); `depth-restore bench train-step` says the gain
     threads: int = 0                    # torch threads; 0 = all cores
     loader_workers: int = 0             # background loaders; 0 = in the training process
     checkpoint_every: int = 250

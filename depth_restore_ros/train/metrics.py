@@ -11,6 +11,16 @@ METRICS = ("absrel", "sqrel", "rmse", "rmse_log", "log10", "silog", "d1", "d2", 
 ALIGN_MODES = ("none", "scale", "scale-shift", "scale-shift-disparity")
 
 
+def counted_pixels(pred, gt, valid, min_depth: float, max_depth: float):
+    """(prediction clipped to the range, gt) as float64 over `valid` pixels with a finite prediction
+    and a positive finite gt: the pixels every metric here counts."""
+    pred, gt = np.asarray(pred, np.float64), np.asarray(gt, np.float64)
+    if pred.shape != gt.shape or np.shape(valid) != gt.shape:
+        raise ValueError(f"pred {pred.shape}, gt {gt.shape} and valid {np.shape(valid)} must have one shape")
+    mask = np.asarray(valid, bool) & np.isfinite(pred) & np.isfinite(gt) & (gt > 0)
+    return np.clip(pred[mask], min_depth, max_depth), gt[mask]
+
+
 def depth_metrics(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray, min_depth: float = 1e-3,
                   max_depth: float = 80.0) -> Optional[Dict[str, float]]:
     """Metrics of one image over `valid` pixels that also have a finite prediction; None if none do.
@@ -18,13 +28,9 @@ def depth_metrics(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray, min_depth
     Predictions are clipped to [min_depth, max_depth] (what the protocol does: a model is not
     punished with log(0) for an occasional zero). `valid` should already keep gt inside that range.
     """
-    pred, gt = np.asarray(pred, np.float64), np.asarray(gt, np.float64)
-    if pred.shape != gt.shape or np.shape(valid) != gt.shape:
-        raise ValueError(f"pred {pred.shape}, gt {gt.shape} and valid {np.shape(valid)} must have one shape")
-    mask = np.asarray(valid, bool) & np.isfinite(pred) & np.isfinite(gt) & (gt > 0)
-    if not mask.any():
+    p, g = counted_pixels(pred, gt, valid, min_depth, max_depth)
+    if not g.size:
         return None
-    p, g = np.clip(pred[mask], min_depth, max_depth), gt[mask]
     err = p - g
     d = np.log(p) - np.log(g)
     ratio = np.maximum(p / g, g / p)
@@ -117,9 +123,7 @@ class DepthBands:
         self.count, self.absrel, self.log_error = np.zeros(n), np.zeros(n), np.zeros(n)
 
     def add(self, pred, gt, valid, min_depth: float = 1e-3, max_depth: float = 80.0) -> None:
-        pred, gt = np.asarray(pred, np.float64), np.asarray(gt, np.float64)
-        mask = np.asarray(valid, bool) & np.isfinite(pred) & np.isfinite(gt) & (gt > 0)
-        p, g = np.clip(pred[mask], min_depth, max_depth), gt[mask]
+        p, g = counted_pixels(pred, gt, valid, min_depth, max_depth)
         band = np.digitize(g, self.edges[1:-1])
         n = len(self.count)
         self.count += np.bincount(band, minlength=n)

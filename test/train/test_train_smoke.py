@@ -19,6 +19,20 @@ def train(out, *extra):
                  "--eval-images", "2", *extra]) == 0
 
 
+def train_variant(tmp_path, recipe, label, **overrides):
+    """Train `recipe` with `overrides` into tmp_path/label; returns (the config dict, the run dir)."""
+    cfg = {**yaml.safe_load(recipe.read_text()), **overrides}
+    path = tmp_path / f"{label}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert main(["train", "--config", str(path), "--out", str(tmp_path / label), "--no-progress",
+                 "--eval-images", "1"]) == 0
+    return cfg, tmp_path / label
+
+
+def training_log(run):
+    return [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+
+
 def test_train_writes_a_loadable_model_and_card(tmp_path):
     train(tmp_path / "a")
     card = json.loads((tmp_path / "a" / "model" / "card.json").read_text())
@@ -96,14 +110,8 @@ def test_bench_samples_times_k_against_a_baseline(tmp_path, capsys):
 
 @pytest.mark.parametrize("recipe", [CONFIG, RESTORE])
 def test_half_resolution_stage_then_full_resolution(tmp_path, recipe):
-    cfg = yaml.safe_load(recipe.read_text())
-    cfg.update(lowres_fraction=0.5, steps=4)
-    path = tmp_path / "lowres.yaml"
-    path.write_text(yaml.safe_dump(cfg))
-    assert main(["train", "--config", str(path), "--out", str(tmp_path / "run"), "--no-progress",
-                 "--eval-images", "1"]) == 0
-    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
-    assert [entry["step"] for entry in log] == [1, 2, 3, 4]
+    cfg, run = train_variant(tmp_path, recipe, "lowres", lowres_fraction=0.5, steps=4)
+    assert [entry["step"] for entry in training_log(run)] == [1, 2, 3, 4]
     from depth_restore_ros.train.config import TrainConfig
     from depth_restore_ros.train.trainer import Trainer
     trainer = Trainer(TrainConfig.from_dict(cfg), tmp_path / "probe")
@@ -134,15 +142,8 @@ def test_stereo_recipe_trains_on_pairs_and_the_estimator_uses_the_right_view(tmp
 @pytest.mark.parametrize("recipe", [CONFIG, RESTORE])
 def test_bfloat16_steps_train_float32_weights_close_to_the_float32_run(tmp_path, recipe):
     """bf16 autocast changes the arithmetic of the convolutions, not what is learned or stored."""
-    cfg = yaml.safe_load(recipe.read_text())
-    cfg.update(steps=3, checkpoint_every=3)
-    runs = {}
-    for precision in ("fp32", "bf16"):
-        path = tmp_path / f"{precision}.yaml"
-        path.write_text(yaml.safe_dump({**cfg, "precision": precision}))
-        assert main(["train", "--config", str(path), "--out", str(tmp_path / precision), "--no-progress",
-                     "--eval-images", "1"]) == 0
-        runs[precision] = [json.loads(line) for line in (tmp_path / precision / "log.jsonl").read_text().splitlines()]
+    runs = {p: training_log(train_variant(tmp_path, recipe, p, steps=3, checkpoint_every=3, precision=p)[1])
+            for p in ("fp32", "bf16")}
     weights = torch.load(tmp_path / "bf16" / "last.pt", weights_only=True)["model"]
     assert all(v.dtype in (torch.float32, torch.int64) for v in weights.values())
     for a, b in zip(runs["fp32"], runs["bf16"]):  # same batches: the losses differ by rounding only
@@ -158,13 +159,8 @@ def test_unknown_precision_is_refused():
 def test_network_smaller_than_the_frames_trains_on_resized_full_views(tmp_path):
     """input_long_side below the rendered crop: the views shrink with the field of view kept (not
     a smaller window), and the shipped model config carries the network's own long side."""
-    cfg = yaml.safe_load(CONFIG.read_text())
-    cfg.update(input_long_side=64, steps=2, zoom=[1.0, 1.0])
-    path = tmp_path / "half.yaml"
-    path.write_text(yaml.safe_dump(cfg))
-    assert main(["train", "--config", str(path), "--out", str(tmp_path / "run"), "--no-progress",
-                 "--eval-images", "1"]) == 0
-    assert Estimator.from_pretrained(str(tmp_path / "run" / "model")).config.input_long_side == 64
+    cfg, run = train_variant(tmp_path, CONFIG, "half", input_long_side=64, steps=2, zoom=[1.0, 1.0])
+    assert Estimator.from_pretrained(str(run / "model")).config.input_long_side == 64
     from depth_restore_ros.data.datasets import open_dataset
     from depth_restore_ros.train.config import TrainConfig
     from depth_restore_ros.train.trainer import Trainer
@@ -186,13 +182,8 @@ def test_network_larger_than_the_frames_is_refused():
 
 
 def test_relative_l1_term_trains_and_is_logged(tmp_path):
-    cfg = yaml.safe_load(CONFIG.read_text())
-    cfg.update(steps=2, absrel_weight=1.0)
-    path = tmp_path / "absrel.yaml"
-    path.write_text(yaml.safe_dump(cfg))
-    assert main(["train", "--config", str(path), "--out", str(tmp_path / "run"), "--no-progress",
-                 "--eval-images", "1"]) == 0
-    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    _, run = train_variant(tmp_path, CONFIG, "absrel", steps=2, absrel_weight=1.0)
+    log = training_log(run)
     assert all(np.isfinite(entry["absrel"]) and entry["absrel"] > 0 for entry in log)
 
 
