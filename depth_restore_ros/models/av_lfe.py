@@ -1,9 +1,11 @@
 """AV-LFE: auxiliary-view low-level feature enhancement for rectified stereo.
 
-The right view's level-1 features (stride 4, same encoder) are aligned to the left view by a plane
-sweep over depth hypotheses and correlated with the left's; the cost volume, its soft-argmin depth
-and the left features give a correction that is added to the left level-1 features, which the
-decoder's stride-4 stage and invertible stages then use. Without a right view (baseline 0) the
+The right view's low-level features (level 0 at stride 2 or level 1 at stride 4, same encoder) are
+aligned to the left view by a plane sweep over depth hypotheses and correlated with the left's; the
+cost volume, its soft-argmin depth and the left level-1 features give a correction that is added to
+the left level-1 features, which the decoder's stride-4 stages and invertible stages then use.
+Matching on level 0 halves the disparity step a feature pixel stands for (what far points need);
+its volume is average-pooled to the level-1 grid before the fusion. Without a right view (baseline 0) the
 correction is multiplied by 0: the same network is exactly the monocular model.
 
 Geometry, any baseline and focal length: the networks predict depth for a canonical focal length
@@ -51,10 +53,15 @@ class PlaneSweep(nn.Module):
 class AuxiliaryViewEnhancement(nn.Module):
     """Level-1 features of the left view, corrected with what the right view says about depth."""
 
-    def __init__(self, channels: int, canonical_focal: float, planes: int = 24, hidden: int = 32):
+    def __init__(self, channels: int, canonical_focal: float, planes: int = 24, hidden: int = 32,
+                 match_level: int = 1, match_channels: int = 0):
         super().__init__()
-        self.key = conv_bn_act(channels, hidden, 1)        # matching features, shared by both views
-        self.sweep = PlaneSweep(canonical_focal, planes)
+        if match_level not in (0, 1):
+            raise ValueError(f"match_level must be 0 or 1, not {match_level}")
+        self.match_level = match_level
+        # matching features, shared by both views
+        self.key = conv_bn_act(match_channels if match_level == 0 else channels, hidden, 1)
+        self.sweep = PlaneSweep(canonical_focal, planes, stride=2 if match_level == 0 else 4)
         self.sharpness = nn.Parameter(torch.ones(()))     # learned softmax temperature of the matches
         self.fuse = nn.Sequential(conv_bn_act(channels + planes + 1, hidden, 1),
                                   conv_bn_act(hidden, hidden, 3, groups=hidden),
@@ -62,9 +69,15 @@ class AuxiliaryViewEnhancement(nn.Module):
         nn.init.zeros_(self.fuse[-1].weight)               # starts as the identity
         nn.init.zeros_(self.fuse[-1].bias)
 
-    def forward(self, left: torch.Tensor, right: torch.Tensor, baseline: torch.Tensor) -> torch.Tensor:
-        cost = self.sweep(self.key(left), self.key(right), baseline)          # (N, D, h, w)
+    def forward(self, left_levels, right_levels, baseline: torch.Tensor) -> torch.Tensor:
+        """Levels [0, 1] of each view -> the left level 1, corrected."""
+        level = self.match_level
+        cost = self.sweep(self.key(left_levels[level]), self.key(right_levels[level]), baseline)  # (N, D, h, w)
         prob = torch.softmax(cost * self.sharpness, dim=1)
         log_depth = (prob * self.sweep.log_depths.reshape(1, -1, 1, 1)).sum(dim=1, keepdim=True)
+        if level == 0:  # to the level-1 grid (ceil(h / 2), as the stride-2 convolution gives)
+            prob = F.avg_pool2d(prob, 2, ceil_mode=True)
+            log_depth = F.avg_pool2d(log_depth, 2, ceil_mode=True)
+        left = left_levels[1]
         has_aux = (baseline > 0).to(left.dtype).reshape(-1, 1, 1, 1)
         return left + has_aux * self.fuse(torch.cat([left, prob, log_depth], dim=1))

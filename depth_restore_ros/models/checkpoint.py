@@ -1,7 +1,7 @@
 """Checkpoint loading as its own layer: one key remapping, strict by default, loud about what differs."""
 import logging
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 import torch
 
@@ -43,3 +43,19 @@ def load_weights(model: torch.nn.Module, path: Path, strict: bool = True) -> Non
     if missing or unexpected:
         LOG.warning("loaded %s non-strictly: missing %d keys, unexpected %d keys", path, len(missing),
                     len(unexpected))
+
+
+def load_matching_weights(model: torch.nn.Module, path: Path) -> List[str]:
+    """Copy the tensors of `path` whose name and shape match `model`'s (fine-tuning a related network,
+    e.g. the stereo model from the monocular one); returns the names left as initialised."""
+    blob = read_checkpoint(path)
+    state = clean_state_dict(blob.get("model", blob))
+    own = model.state_dict()
+    matching = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+    if not matching:
+        raise RuntimeError(f"no tensor of {path} fits {type(model).__name__} (by name and shape): it is a "
+                           "checkpoint of another architecture; check the recipe's init_from")
+    model.load_state_dict(matching, strict=False)
+    fresh = sorted(set(own) - set(matching))
+    LOG.info("initialised %d of %d tensors from %s; %d start fresh", len(matching), len(own), path, len(fresh))
+    return fresh

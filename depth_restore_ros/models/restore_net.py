@@ -5,14 +5,17 @@
              grid level 2 is folded 2x2 into channels, not blurred: its detail is kept)
           -> z_enc (the degraded latent) and cond (what the denoiser conditions on)
           -> K restorations: z_enc noised and denoised by a few DDIM steps, one per noise sample
-          -> decoder per sample: two conventional stages (latent grid, then stride 4 with level 1)
-             and two invertible stages (stride 4), a log-depth head at stride 4
+          -> decoder per sample: two conventional stages (latent grid, then stride 4 with a skip)
+             and two invertible stages (stride 4), a log-depth head at stride 4; the skip is level 1,
+             or (`context_channels`) mono_unet's decoder stages over levels 3 -> 2 -> 1, run once per
+             image: the samples then restore what the un-restored features miss, and the model starts
+             from what mono-small learns
           -> depth = mean of the K samples, uncertainty (metres) from their spread (see `forward`),
              both brought to full resolution by a convex 4x upsampling whose weights come from
              the image's level-0 features (edges stay sharp; RAFT's upsampler, guided per image)
 
 Everything that does not depend on the noise runs once per image: the encoder, the mutual maps, the
-projection of the skip and the upsampling weights; only the small latent loop and the thin stride-4
+skip and its projection and the upsampling weights; only the small latent loop and the thin stride-4
 decoder see K rows. That is what keeps 8 samples within 2x the cost of one (measured by
 `depth-restore bench samples`).
 """
@@ -27,7 +30,7 @@ from .blocks import SeparableConv, conv_bn_act
 from .diffusion import Denoiser, RestorationLoop, repeat_samples
 from .av_lfe import AuxiliaryViewEnhancement
 from .invertible import InvertibleStage, freeze_lipschitz_weights
-from .mono_unet import DepthHead, Encoder, to_metres
+from .mono_unet import Decoder, DepthHead, Encoder, to_metres
 
 
 class SharedSkipFuse(nn.Module):
@@ -88,7 +91,8 @@ class RestoreNet(nn.Module):
                  dec_channels: Sequence[int] = (48, 24), fine_channels: int = 16, invertible: bool = True,
                  invertible_blocks: int = 1, invertible_hidden: int = 8, diffusion_steps: int = 4,
                  diffusion_strength: float = 0.5, train_samples: int = 2, stereo: bool = False,
-                 canonical_focal: float = 200.0, sweep_planes: int = 24):
+                 canonical_focal: float = 200.0, sweep_planes: int = 24, match_level: int = 1,
+                 context_channels: Sequence[int] = ()):
         super().__init__()
         if latent_stride not in (8, 16):
             raise ValueError(f"latent_stride must be 8 or 16, not {latent_stride}")
@@ -98,13 +102,18 @@ class RestoreNet(nn.Module):
         self.stereo = bool(stereo)
         self.encoder = Encoder(channels, depths)
         if self.stereo:  # AV-LFE: the right view corrects the left's level-1 features
-            self.aux = AuxiliaryViewEnhancement(channels[1], canonical_focal, sweep_planes)
+            self.aux = AuxiliaryViewEnhancement(channels[1], canonical_focal, sweep_planes,
+                                                match_level=match_level, match_channels=channels[0])
         mutual = channels[2] * (4 if latent_stride == 16 else 1) + channels[3]
         self.to_latent = nn.Sequential(nn.Conv2d(mutual, latent, 1, bias=False), nn.BatchNorm2d(latent))
         self.to_cond = conv_bn_act(mutual, latent, 1)
         self.loop = RestorationLoop(Denoiser(latent, latent, denoiser_width))
+        # per image, optional: a mono_unet decoder over levels 3 -> 2 -> 1 to stride 4, the skip the
+        # restored samples are decoded against (without it the skip is level 1 alone)
+        self.context = Decoder(channels[1:], context_channels) if context_channels else None
+        skip_ch = context_channels[-1] if context_channels else channels[1]
         self.coarse1 = SeparableConv(latent, dec_channels[0])
-        self.coarse2 = SharedSkipFuse(dec_channels[0], channels[1], dec_channels[1])
+        self.coarse2 = SharedSkipFuse(dec_channels[0], skip_ch, dec_channels[1])
         self.fine1 = fine_stage(dec_channels[1], invertible, invertible_blocks, invertible_hidden)
         self.fine2 = fine_stage(dec_channels[1], invertible, invertible_blocks, invertible_hidden)
         self.head = DepthHead(dec_channels[1])
@@ -115,13 +124,14 @@ class RestoreNet(nn.Module):
         """Per image: (z_enc, cond, projected level-1 skip, upsampling weights)."""
         f0, f1, f2, f3 = self.encoder(image)
         if self.stereo and aux_image is not None:
-            f1 = self.aux(f1, self.encoder.low_levels(aux_image)[1], baseline)
+            f1 = self.aux([f0, f1], self.encoder.low_levels(aux_image), baseline)
+        skip = self.context([f1, f2, f3]) if self.context is not None else f1
         if self.latent_stride == 8:
             f3 = F.interpolate(f3, size=[f2.shape[2], f2.shape[3]], mode="bilinear", align_corners=False)
         else:  # fold 2x2 blocks of level 2 into channels (odd sizes: pad to even first)
             f2 = F.pixel_unshuffle(F.pad(f2, [0, f2.shape[3] % 2, 0, f2.shape[2] % 2], mode="replicate"), 2)
         mutual = torch.cat([f2, f3], dim=1)
-        return self.to_latent(mutual), self.to_cond(mutual), self.coarse2.from_skip(f1), self.upsampler.weights(f0, f1)
+        return self.to_latent(mutual), self.to_cond(mutual), self.coarse2.from_skip(skip), self.upsampler.weights(f0, f1)
 
     def decode(self, z: torch.Tensor, skip1: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Log-depth and log-scale at stride 4."""

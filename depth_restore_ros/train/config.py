@@ -45,6 +45,8 @@ class TrainConfig:
     min_depth: float = 0.1
     max_depth: float = 80.0
     seed: int = 0
+    init_from: str = ""                 # fine-tuning: a model name, model folder or checkpoint whose tensors
+                                        # (same name and shape) start this run; the rest start fresh
     precision: str = "fp32"             # "bf16": convolutions in bfloat16 under autocast (weights and
                                         # losses stay float32); `depth-restore bench train-step` says the gain
     threads: int = 0                    # torch threads; 0 = all cores

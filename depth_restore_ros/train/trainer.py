@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from ..inference.config import ModelConfig
 from ..models import build_model
+from ..models.checkpoint import load_matching_weights
 from ..models.export import write_model_folder
 from .config import TrainConfig
 from .frames import TrainingFrames
@@ -77,6 +78,15 @@ def learning_rate(cfg: TrainConfig, step: int) -> float:
     return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
+def weights_file(name_or_path: str) -> Path:
+    """init_from: a checkpoint file, a model folder, or a shipped model's name."""
+    path = Path(name_or_path).expanduser()
+    if path.is_file():
+        return path
+    from ..inference.registry import resolve_model_dir
+    return resolve_model_dir(name_or_path) / "model.pt"
+
+
 class Trainer:
     def __init__(self, cfg: TrainConfig, run_dir):
         self.cfg = cfg
@@ -87,6 +97,8 @@ class Trainer:
             torch.set_num_threads(cfg.threads)
         # channels_last: depthwise convolutions train ~1.8x faster on the CPU in this layout
         self.model = build_model(cfg.arch, **cfg.arch_args).to(memory_format=torch.channels_last)
+        if cfg.init_from:  # a resumed run's checkpoint replaces these weights again
+            load_matching_weights(self.model, weights_file(cfg.init_from))
         self.model_config = model_config_for(cfg, self.model)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.step = 0

@@ -34,13 +34,19 @@ def test_schedule_runs_from_the_strength_to_a_clean_latent():
         ddim_schedule(0, 0.5)
 
 
-def test_training_forward_gives_k_samples_and_gradients_reach_the_encoder():
-    model = randomised(build_model("restore_net", **SMALL, train_samples=3)).train()
+WITH_CONTEXT = dict(SMALL, context_channels=(32, 24))   # the per-image decoder of the shipped recipes
+
+
+@pytest.mark.parametrize("arch_args", [SMALL, WITH_CONTEXT], ids=["level1-skip", "context-decoder"])
+def test_training_forward_gives_k_samples_and_gradients_reach_the_encoder(arch_args):
+    model = randomised(build_model("restore_net", **arch_args, train_samples=3)).train()
     log_depth, log_scale = model.forward_log(torch.randn(2, 3, 64, 96))
     assert log_depth.shape == log_scale.shape == (2, 3, 64, 96)
     log_depth.mean().backward()
     assert model.encoder.stem[0].weight.grad.abs().sum() > 0
     assert model.loop.denoiser.from_z.weight.grad.abs().sum() > 0
+    if model.context is not None:
+        assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.context.parameters())
 
 
 def test_samples_differ_with_noise_and_their_spread_is_published():
@@ -55,9 +61,10 @@ def test_samples_differ_with_noise_and_their_spread_is_published():
     assert torch.allclose(one[1], one[1].clamp(min=0))
 
 
-def test_onnx_graph_takes_any_number_of_samples_and_steps(tmp_path):
-    model = randomised(build_model("restore_net", **SMALL))
-    config = ModelConfig(name="r", arch="restore_net", arch_args=SMALL, stochastic=True,
+@pytest.mark.parametrize("arch_args", [SMALL, WITH_CONTEXT], ids=["level1-skip", "context-decoder"])
+def test_onnx_graph_takes_any_number_of_samples_and_steps(tmp_path, arch_args):
+    model = randomised(build_model("restore_net", **arch_args))
+    config = ModelConfig(name="r", arch="restore_net", arch_args=arch_args, stochastic=True,
                          input_names=("image", "noise", "schedule"), output_names=("depth", "sigma", "spread"),
                          latent_channels=16)
     folder = write_model_folder(model, config, tmp_path / "m")
@@ -95,16 +102,18 @@ def test_plane_sweep_peaks_at_the_true_disparity():
     assert int(sweep(left, right, baseline * 2)[0, :, :, shift:-shift].mean(dim=(1, 2)).argmax()) != j
 
 
-def test_stereo_model_is_the_monocular_model_without_a_right_view(tmp_path):
-    model = randomised(build_model("restore_net", **SMALL, stereo=True, canonical_focal=80.0, sweep_planes=8))
+@pytest.mark.parametrize("match_level", [0, 1])
+def test_stereo_model_is_the_monocular_model_without_a_right_view(tmp_path, match_level):
+    model = randomised(build_model("restore_net", **WITH_CONTEXT, stereo=True, canonical_focal=80.0, sweep_planes=8,
+                                   match_level=match_level))
     with torch.no_grad():
         for p in model.aux.fuse[-1].parameters():
             p.normal_(0, 0.1)                      # a trained-like (non-identity) correction
-    inputs = model.example_inputs(64, 96, samples=2)
+    inputs = model.example_inputs(48, 80, samples=2)    # an odd stride-16 grid (3 x 5)
     with torch.no_grad():
         stereo = model(**inputs)[0]
         alone = model(**{**inputs, "baseline": torch.zeros(1)})[0]
-        other_aux = model(**{**inputs, "baseline": torch.zeros(1), "aux_image": torch.randn(1, 3, 64, 96)})[0]
+        other_aux = model(**{**inputs, "baseline": torch.zeros(1), "aux_image": torch.randn(1, 3, 48, 80)})[0]
     assert torch.equal(alone, other_aux) and not torch.allclose(stereo, alone)
     config = ModelConfig(name="s", arch="restore_net", stereo=True, stochastic=True,
                          input_names=("image", "noise", "schedule", "aux_image", "baseline"),

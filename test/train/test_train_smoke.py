@@ -194,3 +194,23 @@ def test_bench_train_step_times_both_precisions(tmp_path):
     assert result["network_size"] == [96, 128] and result["batch_size"] == 4
     assert result["precisions"]["fp32"]["mean"] > 0 and result["precisions"]["bf16"]["mean"] > 0
     assert result["fp32_over_bf16"] > 0
+
+
+def test_init_from_starts_the_stereo_model_from_the_monocular_one(tmp_path):
+    from depth_restore_ros.models.checkpoint import load_matching_weights
+    from depth_restore_ros.train.config import TrainConfig
+    from depth_restore_ros.train.trainer import Trainer
+    _, mono = train_variant(tmp_path, RESTORE, "mono", steps=2, checkpoint_every=2)
+    recipe = yaml.safe_load((CONFIG.parent / "smoke-stereo.yaml").read_text())
+    trainer = Trainer(TrainConfig.from_dict({**recipe, "init_from": str(mono / "model")}), tmp_path / "stereo")
+    source = torch.load(mono / "model" / "model.pt", weights_only=True)
+    own = trainer.model.state_dict()
+    shared = [k for k in own if k in source]
+    assert len(shared) > 0.8 * len(source)
+    assert all(torch.equal(own[k].float(), source[k].float()) for k in shared)
+    assert {k.split(".")[0] for k in own if k not in source} == {"aux"}   # only AV-LFE starts fresh
+    torch.save({"unrelated.weight": torch.zeros(3)}, tmp_path / "other.pt")
+    with pytest.raises(RuntimeError, match="init_from"):
+        load_matching_weights(trainer.model, tmp_path / "other.pt")
+    with pytest.raises(FileNotFoundError, match="no model named"):
+        Trainer(TrainConfig.from_dict({**recipe, "init_from": "no-such-model"}), tmp_path / "x")
