@@ -36,18 +36,25 @@ class PlaneSweep(nn.Module):
         self.planes = planes
 
     def forward(self, left: torch.Tensor, right: torch.Tensor, baseline: torch.Tensor) -> torch.Tensor:
+        """Mean over channels of left(x) * right(x - d), the right view bilinearly sampled (0 outside).
+
+        Rectified rows match rows: one matrix product gives the correlation of every left pixel with
+        every right pixel of its row, and each hypothesis reads (and interpolates) two entries of it.
+        Bilinear sampling is linear, so this equals warping the right features and correlating, without
+        the (N, planes, C, h, w) warped volume that makes the warp slow to train on the CPU."""
         n, c, h, w = left.shape
-        disparity = baseline.reshape(n, 1) * self.unit_disparity.reshape(1, self.planes)      # (N, D)
-        xs = torch.arange(w, dtype=left.dtype, device=left.device).reshape(1, 1, 1, w)
-        ys = torch.arange(h, dtype=left.dtype, device=left.device).reshape(1, 1, h, 1)
+        rows = torch.matmul(left.permute(0, 2, 3, 1), right.permute(0, 2, 1, 3)) / c      # (N, h, x, x')
+        disparity = baseline.reshape(n, 1, 1) * self.unit_disparity.reshape(1, 1, self.planes)  # (N, 1, D)
         # a point at left column x is at right column x - d (right camera at +x)
-        gx = (xs - disparity.reshape(n, self.planes, 1, 1)) * (2.0 / max(w - 1, 1)) - 1.0        # (N, D, 1, w)
-        gy = ys * (2.0 / max(h - 1, 1)) - 1.0                                                    # (1, 1, h, 1)
-        grid = torch.stack([gx.expand(n, self.planes, h, w), gy.expand(n, self.planes, h, w)], dim=-1)
-        right_d = right.unsqueeze(1).expand(n, self.planes, c, h, w).reshape(n * self.planes, c, h, w)
-        warped = F.grid_sample(right_d, grid.reshape(n * self.planes, h, w, 2), mode="bilinear",
-                               padding_mode="zeros", align_corners=True).reshape(n, self.planes, c, h, w)
-        return (warped * left.unsqueeze(1)).mean(dim=2)
+        source = torch.arange(w, dtype=rows.dtype, device=rows.device).reshape(1, w, 1) - disparity  # (N, w, D)
+        x0 = torch.floor(source)
+        frac = source - x0
+        cost = 0
+        for column, weight in ((x0, 1.0 - frac), (x0 + 1.0, frac)):
+            inside = ((column >= 0) & (column <= w - 1)).to(rows.dtype)
+            index = column.clamp(0, w - 1).long().unsqueeze(1).expand(n, h, w, self.planes)
+            cost = cost + torch.gather(rows, 3, index) * (weight * inside).unsqueeze(1)
+        return cost.permute(0, 3, 1, 2)                                                     # (N, D, h, w)
 
 
 class AuxiliaryViewEnhancement(nn.Module):

@@ -102,6 +102,23 @@ def test_plane_sweep_peaks_at_the_true_disparity():
     assert int(sweep(left, right, baseline * 2)[0, :, :, shift:-shift].mean(dim=(1, 2)).argmax()) != j
 
 
+def test_plane_sweep_equals_warping_the_right_view_then_correlating():
+    from depth_restore_ros.models.av_lfe import PlaneSweep
+    sweep = PlaneSweep(canonical_focal=100.0, planes=12, stride=2)
+    gen = torch.Generator().manual_seed(0)
+    left, right = torch.randn(2, 5, 7, 30, generator=gen), torch.randn(2, 5, 7, 30, generator=gen)
+    baseline = torch.tensor([0.07, 0.31])
+    disparity = baseline.reshape(2, 1) * sweep.unit_disparity.reshape(1, -1)             # fractional, some > w
+    n, c, h, w = left.shape
+    gx = (torch.arange(w).reshape(1, 1, 1, w) - disparity.reshape(n, -1, 1, 1)) * 2 / (w - 1) - 1
+    gy = torch.arange(h).reshape(1, 1, h, 1) * 2 / (h - 1) - 1
+    grid = torch.stack([gx.expand(n, 12, h, w), gy.expand(n, 12, h, w).float()], dim=-1)
+    warped = torch.nn.functional.grid_sample(right.repeat_interleave(12, 0), grid.reshape(n * 12, h, w, 2),
+                                             align_corners=True, padding_mode="zeros").reshape(n, 12, c, h, w)
+    reference = (warped * left.unsqueeze(1)).mean(dim=2)
+    assert torch.allclose(sweep(left, right, baseline), reference, atol=1e-5)
+
+
 @pytest.mark.parametrize("match_level", [0, 1])
 def test_stereo_model_is_the_monocular_model_without_a_right_view(tmp_path, match_level):
     model = randomised(build_model("restore_net", **WITH_CONTEXT, stereo=True, canonical_focal=80.0, sweep_planes=8,
