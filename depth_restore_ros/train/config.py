@@ -32,6 +32,9 @@ class TrainConfig:
     crps_weight: float = 0.0            # stochastic models: -0.5 E|X - X'| between samples, which with
                                         # the L1 term makes the CRPS (a proper score for the spread)
     default_samples: int = 1            # stochastic models: K the shipped model uses by default
+    mean_loss: bool = False             # stochastic models: SILog and L1 score the mean of the samples (what
+                                        # is published), and the CRPS (crps_weight x (L1 - 0.5 spread)) the
+                                        # samples; off: SILog and L1 score every sample (the CRPS's L1)
     gt_density: str = "dense"           # "dense", or "lidar": keep ~5% of pixels on scan lines
     sky_as_far: bool = False            # synthetic sky / beyond-range pixels learn "beyond max_depth" (so they
                                         # are published as NaN); off in the recipes that shipped without it

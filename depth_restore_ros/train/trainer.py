@@ -87,6 +87,15 @@ def weights_file(name_or_path: str) -> Path:
     return resolve_model_dir(name_or_path) / "model.pt"
 
 
+def per_row(log_pred, log_gt, valid, *more):
+    """(N, K, H, W) predictions (and `more` of that shape) with their (N, 1, H, W) ground truth and
+    mask, flattened to K * N single-channel rows: every sample scored against the same truth."""
+    k = log_pred.shape[1]
+    flat = lambda t: t.reshape(-1, 1, *t.shape[2:])  # noqa: E731
+    return (flat(log_pred), flat(log_gt.repeat_interleave(k, 1)), flat(valid.repeat_interleave(k, 1)),
+            *map(flat, more))
+
+
 class Trainer:
     def __init__(self, cfg: TrainConfig, run_dir):
         self.cfg = cfg
@@ -129,21 +138,23 @@ class Trainer:
             log_pred, log_scale = self.model.forward_log(image, **stereo)  # (N, K, H, W): K samples (1 for mono)
         log_pred, log_scale = log_pred.float(), log_scale.float()  # losses in float32 whatever the precision
         k = log_pred.shape[1]
-        if k > 1:  # every sample is a prediction of the same ground truth
-            log_gt, valid = log_gt.repeat_interleave(k, 1), valid.repeat_interleave(k, 1)
-        flat = lambda t: t.reshape(-1, 1, *t.shape[2:])  # noqa: E731
-        log_pred, log_scale, log_gt, valid = map(flat, (log_pred, log_scale, log_gt, valid))
-        parts = dict(silog=silog_loss(log_pred, log_gt, valid), l1=l1_log_loss(log_pred, log_gt, valid),
-                     nll=laplace_nll(log_pred, log_scale, log_gt, valid))
+        score = log_pred.mean(dim=1, keepdim=True) if k > 1 and self.cfg.mean_loss else log_pred
+        scored = per_row(score, log_gt, valid)
+        each, gt_each, valid_each, scale_each = per_row(log_pred, log_gt, valid, log_scale)
+        parts = dict(silog=silog_loss(*scored), l1=l1_log_loss(*scored),
+                     nll=laplace_nll(each, scale_each, gt_each, valid_each))
         total = (self.cfg.silog_weight * parts["silog"] + self.cfg.l1_weight * parts["l1"]
                  + self.cfg.nll_weight * parts["nll"])
         if self.cfg.absrel_weight:
-            parts["absrel"] = relative_l1_loss(log_pred, log_gt, valid)
+            parts["absrel"] = relative_l1_loss(*scored)
             total = total + self.cfg.absrel_weight * parts["absrel"]
         if k > 1 and self.cfg.crps_weight:
-            parts["spread"] = sample_spread(log_pred.reshape(-1, k, *log_pred.shape[2:]),
-                                            valid.reshape(-1, k, *valid.shape[2:])[:, :1])
-            total = total - 0.5 * self.cfg.crps_weight * parts["spread"]
+            parts["spread"] = sample_spread(log_pred, valid)
+            if self.cfg.mean_loss:  # the CRPS as its own term: L1 of each sample - 0.5 E|X - X'|
+                parts["crps"] = l1_log_loss(each, gt_each, valid_each) - 0.5 * parts["spread"]
+                total = total + self.cfg.crps_weight * parts["crps"]
+            else:  # with the per-sample L1 above, this makes the CRPS
+                total = total - 0.5 * self.cfg.crps_weight * parts["spread"]
         return total, {k: float(v.detach()) for k, v in parts.items()}
 
     def train_step(self, batch):

@@ -214,3 +214,23 @@ def test_init_from_starts_the_stereo_model_from_the_monocular_one(tmp_path):
         load_matching_weights(trainer.model, tmp_path / "other.pt")
     with pytest.raises(FileNotFoundError, match="no model named"):
         Trainer(TrainConfig.from_dict({**recipe, "init_from": "no-such-model"}), tmp_path / "x")
+
+
+def test_mean_loss_scores_the_published_mean_and_the_crps_the_samples(tmp_path):
+    from depth_restore_ros.train.config import TrainConfig
+    from depth_restore_ros.train.trainer import Trainer
+    recipe = {**yaml.safe_load(RESTORE.read_text()), "mean_loss": True}
+    recipe["arch_args"] = {**recipe["arch_args"], "train_samples": 3}
+    trainer = Trainer(TrainConfig.from_dict(recipe), tmp_path / "m")
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():  # trained-like weights: the zero-initialised head would make the samples equal
+        for p in trainer.model.parameters():
+            p.add_(torch.randn(p.shape, generator=gen) * 0.05)
+    image = torch.randn(2, 3, 64, 96, generator=gen)
+    log_gt = torch.rand(2, 1, 64, 96, generator=gen) * 2
+    valid = torch.rand(2, 1, 64, 96, generator=gen) > 0.3
+    _, parts = trainer.loss(image, log_gt, valid.float())
+    per_sample_l1 = parts["crps"] + 0.5 * parts["spread"]
+    assert parts["spread"] > 0 and parts["l1"] <= per_sample_l1 + 1e-6   # |mean - y| <= mean |x - y|
+    cfg, run = train_variant(tmp_path, RESTORE, "r", steps=2, checkpoint_every=2, mean_loss=True)
+    assert {"l1", "silog", "nll", "spread", "crps"} <= set(training_log(run)[-1])
