@@ -37,7 +37,8 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
     `on_image(sample, aligned_prediction, metrics)` is called per image (e.g. to keep a few for a picture).
     A `predict_fn` that returns (depth, uncertainty) also gets uncertainty scores (uncertainty_eval)
     under "uncertainty".
-    "by_depth" breaks AbsRel and the log bias down by ground-truth depth band (metrics.DepthBands).
+    "by_depth" breaks AbsRel, RMSE and the log bias down by ground-truth depth band, with each band's share
+    of the squared error (metrics.DepthBands).
     """
     protocol = dataset.protocol
     lo, hi = protocol.min_depth, protocol.max_depth

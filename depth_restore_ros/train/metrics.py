@@ -114,13 +114,14 @@ DEPTH_BANDS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, float("inf"))  # metres
 
 
 class DepthBands:
-    """AbsRel and mean log error per ground-truth depth band, pooled over every counted pixel:
-    where in depth a model errs and which way (log_bias > 0: predicted too far)."""
+    """AbsRel, RMSE and mean log error per ground-truth depth band, pooled over every counted pixel:
+    where in depth a model errs and which way (log_bias > 0: predicted too far), and each band's
+    share of the squared error (what the overall RMSE is made of)."""
 
     def __init__(self, edges=DEPTH_BANDS):
         self.edges = tuple(float(e) for e in edges)
         n = len(self.edges) - 1
-        self.count, self.absrel, self.log_error = np.zeros(n), np.zeros(n), np.zeros(n)
+        self.count, self.absrel, self.log_error, self.sq_error = (np.zeros(n) for _ in range(4))
 
     def add(self, pred, gt, valid, min_depth: float = 1e-3, max_depth: float = 80.0) -> None:
         p, g = counted_pixels(pred, gt, valid, min_depth, max_depth)
@@ -129,14 +130,17 @@ class DepthBands:
         self.count += np.bincount(band, minlength=n)
         self.absrel += np.bincount(band, np.abs(p - g) / g, minlength=n)
         self.log_error += np.bincount(band, np.log(p / g), minlength=n)
+        self.sq_error += np.bincount(band, (p - g) ** 2, minlength=n)
 
     def result(self):
-        total = self.count.sum()
+        total, total_sq = self.count.sum(), self.sq_error.sum()
         rows = []
         for i, (lo, hi) in enumerate(zip(self.edges, self.edges[1:])):
             c = self.count[i]
             rows.append({"from_m": lo, "to_m": hi if np.isfinite(hi) else None,
                          "fraction": float(c / total) if total else 0.0,
                          "absrel": float(self.absrel[i] / c) if c else None,
-                         "log_bias": float(self.log_error[i] / c) if c else None})
+                         "log_bias": float(self.log_error[i] / c) if c else None,
+                         "rmse": float(np.sqrt(self.sq_error[i] / c)) if c else None,
+                         "sq_error_share": float(self.sq_error[i] / total_sq) if total_sq else 0.0})
         return rows

@@ -83,3 +83,7 @@ def test_depth_bands_pool_pixels_and_say_which_way():
     assert np.isclose(rows[(2.0, 4.0)]["absrel"], 0.05)
     assert rows[(32.0, None)]["log_bias"] < 0 and np.isclose(rows[(32.0, None)]["absrel"], 0.2)
     assert rows[(1.0, 2.0)]["absrel"] is None and rows[(1.0, 2.0)]["fraction"] == 0.0
+    # squared errors 0.25 + 0.25, 0 + 0.09, 100: the one far pixel is almost all of the RMSE
+    assert np.isclose(rows[(32.0, None)]["rmse"], 10.0) and np.isclose(rows[(2.0, 4.0)]["rmse"], np.sqrt(0.045))
+    assert np.isclose(rows[(32.0, None)]["sq_error_share"], 100 / 100.59)
+    assert np.isclose(sum(r["sq_error_share"] for r in rows.values()), 1.0)
