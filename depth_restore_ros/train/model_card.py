@@ -9,6 +9,17 @@ from typing import Dict
 from ..inference.registry import WEIGHTS_DIR
 
 
+def outputs_text(cfg) -> str:
+    if cfg.arch != "restore_net":
+        return "depth: metres (NaN invalid); uncertainty: 1-sigma metres from a Laplace NLL head"
+    text = (f"depth: metres (NaN invalid), the mean of K restoration samples (K = {cfg.default_samples} unless "
+            "num_samples says otherwise); uncertainty: 1-sigma metres of the samples' mixture, sqrt(mean "
+            "aleatoric variance + the samples' variance) (K = 1: the aleatoric Laplace head alone)")
+    if cfg.stereo:
+        text += "; inputs: the left image, and the rectified right image with the baseline (without them: monocular)"
+    return text
+
+
 def write_card(model_dir: Path, cfg, train_seconds: float, steps: int, evaluation: Dict,
                train_command: str) -> Path:
     card = {
@@ -34,7 +45,7 @@ def write_card(model_dir: Path, cfg, train_seconds: float, steps: int, evaluatio
             "command": f"depth-restore eval --model {cfg.name} --data {evaluation.get('data')} "
                        f"--align {evaluation.get('align')} --json eval.json",
         },
-        "outputs": "depth: metres (NaN invalid); uncertainty: 1-sigma metres from a Laplace NLL head",
+        "outputs": outputs_text(cfg),
         "limitations": "trained on the package's procedural synthetic world only",
     }
     path = Path(model_dir) / "card.json"

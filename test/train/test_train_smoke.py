@@ -63,6 +63,7 @@ def test_restoration_recipe_trains_exports_and_samples_on_both_backends(tmp_path
     model_dir = str(tmp_path / "r" / "model")
     card = json.loads((tmp_path / "r" / "model" / "card.json").read_text())
     assert card["training"]["config"]["crps_weight"] == 1.0
+    assert "mean of K restoration samples" in card["outputs"]
     rgb = np.random.default_rng(0).integers(0, 256, (72, 100, 3), dtype=np.uint8)
     camera = (90.0, 90.0, 49.5, 35.5)
     by_backend = {}
