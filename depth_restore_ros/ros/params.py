@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
 
-from ..inference.registry import DEFAULT_MODEL
+from ..inference.registry import DEFAULT_MODEL, DEFAULT_STEREO_MODEL
 from . import qos
 
 
@@ -106,15 +106,17 @@ MONO = COMMON + (
 )
 
 
-def _described(table, **descriptions):
-    """`table` with some descriptions replaced (same names, defaults, ranges and choices)."""
-    return tuple(replace(p, description=descriptions.get(p.name, p.description)) for p in table)
+def _described(table, defaults=None, **descriptions):
+    """`table` with some descriptions (and `defaults`) replaced (same names, ranges and choices)."""
+    defaults = defaults or {}
+    return tuple(replace(p, description=descriptions.get(p.name, p.description),
+                         default=defaults.get(p.name, p.default)) for p in table)
 
 
 # Rectified input only (intrinsics from P, the baseline from the right P): no `rectified` or
 # `fallback_hfov_deg`; raw images only; the four inputs always matched by stamp.
 STEREO = _described(
-    COMMON,
+    COMMON, defaults={"model": DEFAULT_STEREO_MODEL},
     input_qos="QoS of the four image and camera_info subscriptions",
     approximate_sync="match left/right images and camera_infos whose stamps span up to "
     "sync_tolerance (else: identical stamps only)",
