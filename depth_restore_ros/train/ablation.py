@@ -41,9 +41,12 @@ def config_for(variant: Variant, steps: Optional[int]) -> TrainConfig:
 def shipped_model_for(cfg: TrainConfig) -> Optional[Path]:
     """The shipped model trained from exactly this config, if any."""
     card = WEIGHTS_DIR / cfg.name / "card.json"
-    if card.is_file() and json.loads(card.read_text())["training"]["config"] == cfg.to_dict():
-        return card.parent
-    return None
+    if not card.is_file():
+        return None
+    # fields added since the card was written read as their defaults; JSON turns tuples into lists
+    trained = TrainConfig.from_dict(json.loads(card.read_text())["training"]["config"])
+    as_json = lambda c: json.loads(json.dumps(c.to_dict()))  # noqa: E731
+    return card.parent if as_json(trained) == as_json(cfg) else None
 
 
 def model_for(cfg: TrainConfig, runs: Path, progress: bool) -> Path:

@@ -1,7 +1,8 @@
 """Ablation machinery on the smoke recipes: rows train once, resume instead of retraining, tabulate."""
 import pytest
 
-from depth_restore_ros.train.ablation import Variant, config_for, evaluate_rows, markdown
+from depth_restore_ros.inference.registry import shipped_models
+from depth_restore_ros.train.ablation import Variant, config_for, evaluate_rows, markdown, shipped_model_for
 
 pytestmark = pytest.mark.slow
 
@@ -30,3 +31,12 @@ def test_stereo_rows_give_the_network_the_pair_and_sgbm_its_density(tmp_path):
     rows = evaluate_rows(variants, tmp_path, "synthetic:test?stereo=true", 2, 2, progress=False)
     assert rows[0]["coverage"] > 0.99 and rows[2]["coverage"] == 1.0
     assert 0.2 < rows[1]["coverage"] < 1.0 and rows[1]["steps"] == 0
+
+
+@pytest.mark.parametrize("name", shipped_models())
+def test_a_shipped_model_is_reused_for_its_own_recipe(name):
+    """Its card's config is the recipe's (else an ablation would retrain the shipped model)."""
+    cfg = config_for(Variant(name, f"config/train/{name}.yaml"), steps=None)
+    assert shipped_model_for(cfg) is not None
+    assert shipped_model_for(config_for(Variant(name, f"config/train/{name}.yaml", {"seed": 1}, slug="x"),
+                                        steps=None)) is None
