@@ -121,7 +121,7 @@ class RestoreNet(nn.Module):
 
     # -- the pieces ----------------------------------------------------------------------------
     def encode(self, image: torch.Tensor, aux_image=None, baseline=None):
-        """Per image: (z_enc, cond, projected level-1 skip, upsampling weights)."""
+        """Per image: (z_enc, cond, the projected stride-4 skip, upsampling weights)."""
         f0, f1, f2, f3 = self.encoder(image)
         if self.stereo and aux_image is not None:
             f1 = self.aux([f0, f1], self.encoder.low_levels(aux_image), baseline)

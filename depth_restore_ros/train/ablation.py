@@ -43,10 +43,10 @@ def shipped_model_for(cfg: TrainConfig) -> Optional[Path]:
     card = WEIGHTS_DIR / cfg.name / "card.json"
     if not card.is_file():
         return None
-    # fields added since the card was written read as their defaults; JSON turns tuples into lists
+    # read back as a TrainConfig: fields added since the card was written take their defaults, and
+    # the lists JSON stored become the tuples the recipe has
     trained = TrainConfig.from_dict(json.loads(card.read_text())["training"]["config"])
-    as_json = lambda c: json.loads(json.dumps(c.to_dict()))  # noqa: E731
-    return card.parent if as_json(trained) == as_json(cfg) else None
+    return card.parent if trained == cfg else None
 
 
 def model_for(cfg: TrainConfig, runs: Path, progress: bool) -> Path:

@@ -16,6 +16,7 @@ import yaml
 from tqdm import tqdm
 
 from ..inference.config import ModelConfig
+from ..inference.registry import resolve_model_dir
 from ..models import build_model
 from ..models.checkpoint import load_matching_weights
 from ..models.export import write_model_folder
@@ -81,10 +82,7 @@ def learning_rate(cfg: TrainConfig, step: int) -> float:
 def weights_file(name_or_path: str) -> Path:
     """init_from: a checkpoint file, a model folder, or a shipped model's name."""
     path = Path(name_or_path).expanduser()
-    if path.is_file():
-        return path
-    from ..inference.registry import resolve_model_dir
-    return resolve_model_dir(name_or_path) / "model.pt"
+    return path if path.is_file() else resolve_model_dir(name_or_path) / "model.pt"
 
 
 def per_row(log_pred, log_gt, valid, *more):
@@ -138,9 +136,11 @@ class Trainer:
             log_pred, log_scale = self.model.forward_log(image, **stereo)  # (N, K, H, W): K samples (1 for mono)
         log_pred, log_scale = log_pred.float(), log_scale.float()  # losses in float32 whatever the precision
         k = log_pred.shape[1]
-        score = log_pred.mean(dim=1, keepdim=True) if k > 1 and self.cfg.mean_loss else log_pred
-        scored = per_row(score, log_gt, valid)
         each, gt_each, valid_each, scale_each = per_row(log_pred, log_gt, valid, log_scale)
+        # what SILog and L1 score: every sample, or (mean_loss) their mean, the published depth
+        scored = (each, gt_each, valid_each)
+        if k > 1 and self.cfg.mean_loss:
+            scored = per_row(log_pred.mean(dim=1, keepdim=True), log_gt, valid)
         parts = dict(silog=silog_loss(*scored), l1=l1_log_loss(*scored),
                      nll=laplace_nll(each, scale_each, gt_each, valid_each))
         total = (self.cfg.silog_weight * parts["silog"] + self.cfg.l1_weight * parts["l1"]
