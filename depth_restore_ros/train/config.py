@@ -48,6 +48,8 @@ class TrainConfig:
     min_depth: float = 0.1
     max_depth: float = 80.0
     seed: int = 0
+    ema_decay: float = 0.0              # > 0: ship an exponential moving average of the weights (and BN
+                                        # statistics) with this decay per step; 0: the last step's weights
     init_from: str = ""                 # fine-tuning: a model name, model folder or checkpoint whose tensors
                                         # (same name and shape) start this run; the rest start fresh
     precision: str = "fp32"             # "bf16": convolutions in bfloat16 under autocast (weights and
@@ -75,6 +77,8 @@ class TrainConfig:
         cfg = cls(**data)
         if not 0 < cfg.input_long_side <= max(cfg.crop):
             raise ValueError(f"{source}: input_long_side {cfg.input_long_side} must be in (0, max(crop)]")
+        if not 0.0 <= cfg.ema_decay < 1.0:
+            raise ValueError(f"{source}: ema_decay must be in [0, 1), not {cfg.ema_decay}")
         if cfg.precision not in PRECISIONS:
             raise ValueError(f"{source}: precision must be one of {PRECISIONS}, not {cfg.precision!r}")
         return cfg

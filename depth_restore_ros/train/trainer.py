@@ -108,6 +108,10 @@ class Trainer:
             load_matching_weights(self.model, weights_file(cfg.init_from))
         self.model_config = model_config_for(cfg, self.model)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.ema = None  # the averaged copy that ships when cfg.ema_decay > 0
+        if cfg.ema_decay:
+            from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+            self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
         self.step = 0
         self.seconds = 0.0  # training wall time, summed over resumed sessions
         (self.run_dir / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
@@ -120,12 +124,16 @@ class Trainer:
         self.model.load_state_dict(blob["model"])
         self.optimizer.load_state_dict(blob["optimizer"])
         self.step, self.seconds = blob["step"], blob.get("seconds", 0.0)
+        if self.ema is not None:
+            self.ema.load_state_dict(blob["ema"])
         torch.set_rng_state(blob["torch_rng"])
         return True
 
     def save(self) -> None:
         blob = dict(model=self.model.state_dict(), optimizer=self.optimizer.state_dict(), step=self.step,
                     seconds=self.seconds, config=self.cfg.to_dict(), torch_rng=torch.get_rng_state())
+        if self.ema is not None:
+            blob["ema"] = self.ema.state_dict()
         tmp = self.run_dir / "last.pt.tmp"
         torch.save(blob, tmp)
         tmp.replace(self.run_dir / "last.pt")  # never leave a half-written checkpoint behind
@@ -168,6 +176,8 @@ class Trainer:
         total.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
         self.optimizer.step()
+        if self.ema is not None:
+            self.ema.update_parameters(self.model)
         self.step += 1
         return total, parts
 
@@ -222,5 +232,9 @@ class Trainer:
                 self.save()
         bar.close()
         log.close()
-        self.model.eval().to(memory_format=torch.contiguous_format)
-        return write_model_folder(self.model, self.model_config, self.run_dir / "model")
+        return write_model_folder(self.shipped_model(), self.model_config, self.run_dir / "model")
+
+    def shipped_model(self) -> torch.nn.Module:
+        """The weights a model folder gets: the moving average when the recipe keeps one."""
+        model = self.model if self.ema is None else self.ema.module
+        return model.eval().to(memory_format=torch.contiguous_format)

@@ -235,3 +235,21 @@ def test_mean_loss_scores_the_published_mean_and_the_crps_the_samples(tmp_path):
     assert parts["spread"] > 0 and parts["l1"] <= per_sample_l1 + 1e-6   # |mean - y| <= mean |x - y|
     cfg, run = train_variant(tmp_path, RESTORE, "r", steps=2, checkpoint_every=2, mean_loss=True)
     assert {"l1", "silog", "nll", "spread", "crps"} <= set(training_log(run)[-1])
+
+
+def test_ema_ships_the_moving_average_and_resumes_it(tmp_path):
+    _, run = train_variant(tmp_path, CONFIG, "ema", steps=6, checkpoint_every=3, ema_decay=0.5)
+    blob = torch.load(run / "last.pt", weights_only=True)
+    shipped = torch.load(run / "model" / "model.pt", weights_only=True)
+    averaged = {k.removeprefix("module."): v for k, v in blob["ema"].items() if k.startswith("module.")}
+    moved = [k for k, v in blob["model"].items() if v.is_floating_point() and not torch.equal(v, averaged[k])]
+    assert moved, "the average must differ from the last step's weights"
+    stored = lambda t: t.half().float() if t.is_floating_point() else t  # noqa: E731 (model.pt keeps float16)
+    assert all(torch.equal(shipped[k].float(), stored(averaged[k]).float()) for k in shipped)
+    _, half = train_variant(tmp_path, CONFIG, "half", steps=3, checkpoint_every=3, ema_decay=0.5)
+    cfg_path = tmp_path / "half.yaml"
+    cfg = yaml.safe_load(cfg_path.read_text())
+    cfg_path.write_text(yaml.safe_dump({**cfg, "steps": 6}))
+    assert main(["train", "--config", str(cfg_path), "--out", str(half), "--no-progress", "--eval-images", "1"]) == 0
+    resumed = torch.load(half / "last.pt", weights_only=True)["ema"]
+    assert all(torch.equal(v, blob["ema"][k]) for k, v in resumed.items()), "resume continues the same average"
