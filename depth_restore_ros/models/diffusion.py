@@ -40,7 +40,9 @@ class FiLMBlock(nn.Module):
 class GlobalAttention(nn.Module):
     """Self-attention over every cell of the (small) latent grid: scale and layout are whole-scene
     cues that a few 3x3 convolutions on a 10x8 grid cannot gather. Zero-initialised output, so a
-    denoiser starts as it would without it; plain matmuls and softmax export to ONNX as they are."""
+    denoiser starts as it would without it; plain matmuls and softmax export to ONNX as they are.
+    Queries and keys are unit vectors (cosine attention, learned temperature up to 50): the
+    denoiser has no normalisation layer, and raw dot products grew until training diverged."""
 
     def __init__(self, ch: int, heads: int):
         super().__init__()
@@ -49,13 +51,16 @@ class GlobalAttention(nn.Module):
         self.heads = heads
         self.qkv = nn.Conv2d(ch, 3 * ch, 1)
         self.proj = nn.Conv2d(ch, ch, 1)
+        self.log_temperature = nn.Parameter(torch.tensor(math.log(10.0)))
         nn.init.zeros_(self.proj.weight)
         nn.init.zeros_(self.proj.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c, h, w = x.shape
         q, k, v = self.qkv(x).reshape(n * self.heads, 3, c // self.heads, h * w).unbind(1)  # (B, d, L) each
-        attn = torch.softmax(torch.matmul(q.transpose(1, 2), k) * (c // self.heads) ** -0.5, dim=2)  # (B, L, L)
+        q, k = F.normalize(q, dim=1), F.normalize(k, dim=1)
+        temperature = torch.exp(self.log_temperature.clamp(max=math.log(50.0)))
+        attn = torch.softmax(torch.matmul(q.transpose(1, 2), k) * temperature, dim=2)              # (B, L, L)
         out = torch.matmul(v, attn.transpose(1, 2))                                                   # (B, d, L)
         return x + self.proj(out.reshape(n, c, h, w))
 
