@@ -37,39 +37,10 @@ class FiLMBlock(nn.Module):
         return x + self.pw(F.silu(h))
 
 
-class GlobalAttention(nn.Module):
-    """Self-attention over every cell of the (small) latent grid: scale and layout are whole-scene
-    cues that a few 3x3 convolutions on a 10x8 grid cannot gather. Zero-initialised output, so a
-    denoiser starts as it would without it; plain matmuls and softmax export to ONNX as they are.
-    Queries and keys are unit vectors (cosine attention, learned temperature up to 50): the
-    denoiser has no normalisation layer, and raw dot products grew until training diverged."""
-
-    def __init__(self, ch: int, heads: int):
-        super().__init__()
-        if ch % heads:
-            raise ValueError(f"denoiser width {ch} must be a multiple of the attention heads {heads}")
-        self.heads = heads
-        self.qkv = nn.Conv2d(ch, 3 * ch, 1)
-        self.proj = nn.Conv2d(ch, ch, 1)
-        self.log_temperature = nn.Parameter(torch.tensor(math.log(10.0)))
-        nn.init.zeros_(self.proj.weight)
-        nn.init.zeros_(self.proj.bias)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, c, h, w = x.shape
-        q, k, v = self.qkv(x).reshape(n * self.heads, 3, c // self.heads, h * w).unbind(1)  # (B, d, L) each
-        q, k = F.normalize(q, dim=1), F.normalize(k, dim=1)
-        temperature = torch.exp(self.log_temperature.clamp(max=math.log(50.0)))
-        attn = torch.softmax(torch.matmul(q.transpose(1, 2), k) * temperature, dim=2)              # (B, L, L)
-        out = torch.matmul(v, attn.transpose(1, 2))                                                   # (B, d, L)
-        return x + self.proj(out.reshape(n, c, h, w))
-
-
 class Denoiser(nn.Module):
-    """A two-level UNet on the latent grid: full size, then half size for context, then back;
-    `heads` > 0 adds global self-attention on the half-size grid."""
+    """A two-level UNet on the latent grid: full size, then half size for context, then back."""
 
-    def __init__(self, latent: int, cond: int, width: int = 48, emb: int = 32, heads: int = 0):
+    def __init__(self, latent: int, cond: int, width: int = 48, emb: int = 32):
         super().__init__()
         self.emb_dim = emb
         self.time = nn.Sequential(nn.Linear(emb, emb), nn.SiLU(), nn.Linear(emb, emb))
@@ -78,7 +49,6 @@ class Denoiser(nn.Module):
         self.hi1 = FiLMBlock(width, emb)
         self.down = nn.Conv2d(width, width, 3, stride=2, padding=1, groups=width)
         self.lo = FiLMBlock(width, emb)
-        self.attend = GlobalAttention(width, heads) if heads else nn.Identity()
         self.hi2 = FiLMBlock(width, emb)
         self.out = nn.Conv2d(width, latent, 1)
 
@@ -94,7 +64,7 @@ class Denoiser(nn.Module):
         """`cond_projected` = from_cond(cond): the same at every step, so the loop computes it once."""
         emb = self.embed(t, z.shape[0])
         h = self.hi1(self.from_z(z) + cond_projected, emb)
-        low = self.attend(self.lo(self.down(h), emb))
+        low = self.lo(self.down(h), emb)
         h = h + F.interpolate(low, size=[h.shape[2], h.shape[3]], mode="bilinear", align_corners=False)
         return z + self.out(self.hi2(h, emb))  # x0 = z_t + a learned correction
 

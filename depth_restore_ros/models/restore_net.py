@@ -92,7 +92,7 @@ class RestoreNet(nn.Module):
                  invertible_blocks: int = 1, invertible_hidden: int = 8, diffusion_steps: int = 4,
                  diffusion_strength: float = 0.5, train_samples: int = 2, stereo: bool = False,
                  canonical_focal: float = 200.0, sweep_planes: int = 24, match_level: int = 1,
-                 context_channels: Sequence[int] = (), denoiser_heads: int = 0):
+                 context_channels: Sequence[int] = ()):
         super().__init__()
         if latent_stride not in (8, 16):
             raise ValueError(f"latent_stride must be 8 or 16, not {latent_stride}")
@@ -107,7 +107,7 @@ class RestoreNet(nn.Module):
         mutual = channels[2] * (4 if latent_stride == 16 else 1) + channels[3]
         self.to_latent = nn.Sequential(nn.Conv2d(mutual, latent, 1, bias=False), nn.BatchNorm2d(latent))
         self.to_cond = conv_bn_act(mutual, latent, 1)
-        self.loop = RestorationLoop(Denoiser(latent, latent, denoiser_width, heads=denoiser_heads))
+        self.loop = RestorationLoop(Denoiser(latent, latent, denoiser_width))
         # per image, optional: a mono_unet decoder over levels 3 -> 2 -> 1 to stride 4, the skip the
         # restored samples are decoded against (without it the skip is level 1 alone)
         self.context = Decoder(channels[1:], context_channels) if context_channels else None
