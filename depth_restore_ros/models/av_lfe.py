@@ -5,7 +5,10 @@ aligned to the left view by a plane sweep over depth hypotheses and correlated w
 cost volume, its soft-argmin depth and the left level-1 features give a correction that is added to
 the left level-1 features, which the decoder's stride-4 stages and invertible stages then use.
 Matching on level 0 halves the disparity step a feature pixel stands for (what far points need);
-its volume is average-pooled to the level-1 grid before the fusion. Without a right view (baseline 0) the
+its volume is average-pooled to the level-1 grid before the fusion. `full_resolution` goes further:
+the network's input is twice the encoder's (restore_net `input_scale` 2), and a light extractor of
+its own matches both views at stride 2 of that input, i.e. at the encoder's full pixel grid, which
+halves the disparity step again; its volume is pooled 4x onto level 1. Without a right view (baseline 0) the
 correction is multiplied by 0: the same network is exactly the monocular model.
 
 Geometry, any baseline and focal length: the networks predict depth for a canonical focal length
@@ -61,14 +64,21 @@ class AuxiliaryViewEnhancement(nn.Module):
     """Level-1 features of the left view, corrected with what the right view says about depth."""
 
     def __init__(self, channels: int, canonical_focal: float, planes: int = 24, hidden: int = 32,
-                 match_level: int = 1, match_channels: int = 0):
+                 match_level: int = 1, match_channels: int = 0, full_resolution: bool = False):
         super().__init__()
         if match_level not in (0, 1):
             raise ValueError(f"match_level must be 0 or 1, not {match_level}")
         self.match_level = match_level
-        # matching features, shared by both views
-        self.key = conv_bn_act(match_channels if match_level == 0 else channels, hidden, 1)
-        self.sweep = PlaneSweep(canonical_focal, planes, stride=2 if match_level == 0 else 4)
+        self.full_resolution = bool(full_resolution)
+        # matching features, shared by both views; full resolution: from the images themselves
+        # (canonical_focal is then the full-resolution input's, and the sweep's stride is 2 there)
+        if self.full_resolution:
+            self.key = nn.Sequential(conv_bn_act(3, 24, 3, stride=2), conv_bn_act(24, 24, 3),
+                                     conv_bn_act(24, hidden, 1))
+        else:
+            self.key = conv_bn_act(match_channels if match_level == 0 else channels, hidden, 1)
+        self.pool = 4 if self.full_resolution else (2 if match_level == 0 else 1)  # match grid -> level 1
+        self.sweep = PlaneSweep(canonical_focal, planes, stride=4 if self.pool == 1 else 2)
         self.sharpness = nn.Parameter(torch.ones(()))     # learned softmax temperature of the matches
         self.fuse = nn.Sequential(conv_bn_act(channels + planes + 1, hidden, 1),
                                   conv_bn_act(hidden, hidden, 3, groups=hidden),
@@ -77,14 +87,18 @@ class AuxiliaryViewEnhancement(nn.Module):
         nn.init.zeros_(self.fuse[-1].bias)
 
     def forward(self, left_levels, right_levels, baseline: torch.Tensor) -> torch.Tensor:
-        """Levels [0, 1] of each view -> the left level 1, corrected."""
-        level = self.match_level
-        cost = self.sweep(self.key(left_levels[level]), self.key(right_levels[level]), baseline)  # (N, D, h, w)
+        """Levels [0, 1] of each view (full_resolution: [left level 0, level 1, input image] and
+        [right input image]) -> the left level 1, corrected."""
+        if self.full_resolution:
+            left_match, right_match = left_levels[2], right_levels[0]
+        else:
+            left_match, right_match = left_levels[self.match_level], right_levels[self.match_level]
+        cost = self.sweep(self.key(left_match), self.key(right_match), baseline)                  # (N, D, h, w)
         prob = torch.softmax(cost * self.sharpness, dim=1)
         log_depth = (prob * self.sweep.log_depths.reshape(1, -1, 1, 1)).sum(dim=1, keepdim=True)
-        if level == 0:  # to the level-1 grid (ceil(h / 2), as the stride-2 convolution gives)
-            prob = F.avg_pool2d(prob, 2, ceil_mode=True)
-            log_depth = F.avg_pool2d(log_depth, 2, ceil_mode=True)
+        if self.pool > 1:  # to the level-1 grid (ceil division, as the stride-2 convolutions give)
+            prob = F.avg_pool2d(prob, self.pool, ceil_mode=True)
+            log_depth = F.avg_pool2d(log_depth, self.pool, ceil_mode=True)
         left = left_levels[1]
         has_aux = (baseline > 0).to(left.dtype).reshape(-1, 1, 1, 1)
         return left + has_aux * self.fuse(torch.cat([left, prob, log_depth], dim=1))

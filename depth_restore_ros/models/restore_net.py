@@ -14,6 +14,10 @@
              both brought to full resolution by a convex 4x upsampling whose weights come from
              the image's level-0 features (edges stay sharp; RAFT's upsampler, guided per image)
 
+A stereo model with `input_scale` 2 takes its input at twice the encoder's resolution: the encoder
+sees it 2x2-averaged (the monocular model's view), AV-LFE matches the two views at full resolution,
+and the outputs are interpolated (log-space) back to the input's size.
+
 Everything that does not depend on the noise runs once per image: the encoder, the mutual maps, the
 skip and its projection and the upsampling weights; only the small latent loop and the thin stride-4
 decoder see K rows. That is what keeps 8 samples within 2x the cost of one (measured by
@@ -92,10 +96,15 @@ class RestoreNet(nn.Module):
                  invertible_blocks: int = 1, invertible_hidden: int = 8, diffusion_steps: int = 4,
                  diffusion_strength: float = 0.5, train_samples: int = 2, stereo: bool = False,
                  canonical_focal: float = 200.0, sweep_planes: int = 24, match_level: int = 1,
-                 context_channels: Sequence[int] = ()):
+                 context_channels: Sequence[int] = (), input_scale: int = 1):
         super().__init__()
         if latent_stride not in (8, 16):
             raise ValueError(f"latent_stride must be 8 or 16, not {latent_stride}")
+        if input_scale not in (1, 2) or (input_scale == 2 and not stereo):
+            raise ValueError("input_scale must be 1, or 2 for a stereo model (full-resolution matching)")
+        # 2: the network's input is twice the encoder's: the encoder sees it 2x2-averaged, AV-LFE
+        # matches the views at full resolution, and the outputs are brought back to the input size
+        self.input_scale = int(input_scale)
         self.latent, self.latent_stride = int(latent), int(latent_stride)
         self.diffusion_steps, self.diffusion_strength = int(diffusion_steps), float(diffusion_strength)
         self.train_samples = int(train_samples)
@@ -103,7 +112,8 @@ class RestoreNet(nn.Module):
         self.encoder = Encoder(channels, depths)
         if self.stereo:  # AV-LFE: the right view corrects the left's level-1 features
             self.aux = AuxiliaryViewEnhancement(channels[1], canonical_focal, sweep_planes,
-                                                match_level=match_level, match_channels=channels[0])
+                                                match_level=match_level, match_channels=channels[0],
+                                                full_resolution=self.input_scale == 2)
         mutual = channels[2] * (4 if latent_stride == 16 else 1) + channels[3]
         self.to_latent = nn.Sequential(nn.Conv2d(mutual, latent, 1, bias=False), nn.BatchNorm2d(latent))
         self.to_cond = conv_bn_act(mutual, latent, 1)
@@ -122,9 +132,15 @@ class RestoreNet(nn.Module):
     # -- the pieces ----------------------------------------------------------------------------
     def encode(self, image: torch.Tensor, aux_image=None, baseline=None):
         """Per image: (z_enc, cond, the projected stride-4 skip, upsampling weights)."""
+        full = image
+        if self.input_scale == 2:
+            image = F.avg_pool2d(full, 2)
         f0, f1, f2, f3 = self.encoder(image)
         if self.stereo and aux_image is not None:
-            f1 = self.aux([f0, f1], self.encoder.low_levels(aux_image), baseline)
+            if self.input_scale == 2:
+                f1 = self.aux([f0, f1, full], [aux_image], baseline)
+            else:
+                f1 = self.aux([f0, f1], self.encoder.low_levels(aux_image), baseline)
         skip = self.context([f1, f2, f3]) if self.context is not None else f1
         if self.latent_stride == 8:
             f3 = F.interpolate(f3, size=[f2.shape[2], f2.shape[3]], mode="bilinear", align_corners=False)
@@ -149,7 +165,7 @@ class RestoreNet(nn.Module):
 
     def latent_shape(self, height: int, width: int) -> Tuple[int, int, int]:
         """(C, h, w) of the noise one sample needs, for a network input of height x width."""
-        h, w = height, width
+        h, w = height // self.input_scale, width // self.input_scale
         for _ in range(4 if self.latent_stride == 16 else 3):   # the encoder's stride-2 convs
             h, w = (h + 1) // 2, (w + 1) // 2
         return self.latent, h, w
@@ -166,8 +182,14 @@ class RestoreNet(nn.Module):
                                                             baseline)
         n, h, w = image.shape[0], log_depth.shape[2], log_depth.shape[3]
         both = torch.cat([log_depth, log_scale], dim=1).reshape(n, 2 * k, h, w)   # image-major rows
-        full = self.upsampler(both, up_weights).reshape(n, k, 2, *image.shape[2:])
+        full = self.to_input_size(self.upsampler(both, up_weights), image).reshape(n, k, 2, *image.shape[2:])
         return full[:, :, 0], full[:, :, 1]
+
+    def to_input_size(self, maps: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        """The upsampler's output is the encoder's size; input_scale 2 doubles it (log-space maps)."""
+        if self.input_scale == 1:
+            return maps
+        return F.interpolate(maps, size=[image.shape[2], image.shape[3]], mode="bilinear", align_corners=False)
 
     def forward(self, image: torch.Tensor, noise: torch.Tensor, schedule: torch.Tensor, aux_image=None,
                 baseline=None):
@@ -187,7 +209,8 @@ class RestoreNet(nn.Module):
         spread = torch.sqrt(((depth_k - depth) ** 2).mean(dim=1, keepdim=True))
         sigma = torch.sqrt((sigma_k ** 2).mean(dim=1, keepdim=True) + spread ** 2)
         # log-space upsampling keeps ratios (a convex mix of depths at an edge stays between them)
-        full = torch.exp(self.upsampler(torch.log(torch.cat([depth, sigma, spread + 1e-6], dim=1)), up_weights))
+        full = torch.exp(self.to_input_size(
+            self.upsampler(torch.log(torch.cat([depth, sigma, spread + 1e-6], dim=1)), up_weights), image))
         return full[:, :1], full[:, 1:2], full[:, 2:]
 
     # -- export --------------------------------------------------------------------------------

@@ -37,9 +37,11 @@ def model_config_for(cfg: TrainConfig, model=None) -> ModelConfig:
             config.stereo = True
             config.input_names += ("aux_image", "baseline")
         config.output_names = ("depth", "sigma", "spread")
-        config.latent_channels, config.latent_stride = model.latent, model.latent_stride
+        # strides relative to the network's input: input_scale 2 halves it before the encoder
+        config.latent_channels, config.latent_stride = model.latent, model.latent_stride * model.input_scale
         config.diffusion_steps, config.diffusion_strength = model.diffusion_steps, model.diffusion_strength
         config.default_samples = cfg.default_samples
+        config.size_multiple *= model.input_scale
     return config
 
 

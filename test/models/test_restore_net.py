@@ -138,3 +138,31 @@ def test_stereo_model_is_the_monocular_model_without_a_right_view(tmp_path, matc
     folder = write_model_folder(model, config, tmp_path / "s")
     assert [i.name for i in onnx.load(str(folder / "model.onnx")).graph.input] == list(config.input_names)
     assert onnx_parity(model, folder / "model.onnx", sample_hw=(96, 128)) < 1e-3
+
+
+def test_full_resolution_matching_model_is_monocular_without_a_right_view_and_exports(tmp_path):
+    model = randomised(build_model("restore_net", **WITH_CONTEXT, stereo=True, canonical_focal=160.0, sweep_planes=8,
+                                   input_scale=2))
+    with torch.no_grad():
+        for p in model.aux.fuse[-1].parameters():
+            p.normal_(0, 0.1)
+    inputs = model.example_inputs(96, 160, samples=2)   # the encoder sees 48 x 80 (an odd 3 x 5 latent grid)
+    assert inputs["noise"].shape[2:] == (3, 5)
+    with torch.no_grad():
+        depth, sigma, spread = model(**inputs)
+        alone = model(**{**inputs, "baseline": torch.zeros(1)})[0]
+        other_aux = model(**{**inputs, "baseline": torch.zeros(1), "aux_image": torch.randn(1, 3, 96, 160)})[0]
+    assert depth.shape == sigma.shape == spread.shape == (1, 1, 96, 160)
+    assert torch.equal(alone, other_aux) and not torch.allclose(depth, alone)
+    log_depth, _ = model.train().forward_log(inputs["image"].repeat(2, 1, 1, 1), aux_image=torch.randn(2, 3, 96, 160),
+                                             baseline=torch.full((2,), 0.1))
+    assert log_depth.shape == (2, model.train_samples, 96, 160)
+    log_depth.mean().backward()
+    assert model.aux.key[0][0].weight.grad.abs().sum() > 0   # the full-resolution extractor is trained
+    config = ModelConfig(name="s2", arch="restore_net", stereo=True, stochastic=True, size_multiple=32,
+                         input_names=("image", "noise", "schedule", "aux_image", "baseline"),
+                         output_names=("depth", "sigma", "spread"), latent_channels=16)
+    folder = write_model_folder(model.eval(), config, tmp_path / "s2")
+    assert onnx_parity(model, folder / "model.onnx", sample_hw=(128, 192)) < 1e-3
+    with pytest.raises(ValueError, match="input_scale"):
+        build_model("restore_net", **SMALL, input_scale=2)   # monocular: nothing to match at full resolution

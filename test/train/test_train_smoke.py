@@ -253,3 +253,17 @@ def test_ema_ships_the_moving_average_and_resumes_it(tmp_path):
     assert main(["train", "--config", str(cfg_path), "--out", str(half), "--no-progress", "--eval-images", "1"]) == 0
     resumed = torch.load(half / "last.pt", weights_only=True)["ema"]
     assert all(torch.equal(v, blob["ema"][k]) for k, v in resumed.items()), "resume continues the same average"
+
+
+def test_full_resolution_matching_stereo_recipe_trains_and_serves(tmp_path):
+    recipe = CONFIG.parent / "smoke-stereo.yaml"
+    arch_args = {**yaml.safe_load(recipe.read_text())["arch_args"], "input_scale": 2}
+    _, run = train_variant(tmp_path, recipe, "full", steps=2, checkpoint_every=2, arch_args=arch_args)
+    est = Estimator.from_pretrained(str(run / "model"))
+    assert est.config.size_multiple == 32                 # the encoder's input is half the network's
+    from depth_restore_ros.data.synthetic import render_scene
+    pair = render_scene(9_000_123, 128, 96, stereo=True)
+    with_right = est.predict(pair.rgb, camera=pair.camera, aux_rgb=pair.right_rgb, baseline_m=pair.baseline_m)
+    alone = est.predict(pair.rgb, camera=pair.camera)
+    assert with_right.depth.shape == alone.depth.shape == (96, 128)
+    assert np.isfinite(with_right.depth).any()
