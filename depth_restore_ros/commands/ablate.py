@@ -27,6 +27,8 @@ STUDIES = {
     "stereo": [
         Variant("mono-restore (left view only)", "config/train/mono-restore.yaml", slug="ablate-mono-restore"),
         Variant("stereo-restore (AV-LFE)", "config/train/stereo-restore.yaml", slug="ablate-stereo-restore"),
+        Variant("stereo-restore-hr (AV-LFE, matching at full resolution)", "config/train/stereo-restore-hr.yaml",
+                slug="ablate-stereo-restore-hr"),
         Variant("OpenCV SGBM, where it matched", classical="sgbm"),
         Variant("OpenCV SGBM, holes filled", classical="sgbm-filled"),
     ],

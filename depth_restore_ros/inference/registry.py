@@ -7,7 +7,7 @@ from typing import List
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 DEFAULT_MODEL = "mono-small"
-DEFAULT_STEREO_MODEL = "stereo-restore"   # the stereo node's: uses the right view (AV-LFE)
+DEFAULT_STEREO_MODEL = "stereo-restore-hr"   # the stereo node's: uses the right view (AV-LFE)
 
 
 def shipped_models() -> List[str]:

@@ -66,7 +66,7 @@ def test_outputs_carry_the_left_header_and_the_left_p(nodes, probe):
     v, u = np.nonzero(valid)
     p = left_info.p
     assert np.allclose(xyz[v, u, 0], (u - p[2]) / p[0] * depth[v, u], rtol=1e-4, atol=1e-4)
-    assert out["depth/estimate"].model_name == "stereo-restore"   # the stereo node's default
+    assert out["depth/estimate"].model_name == "stereo-restore-hr"   # the stereo node's default
     name = diag_name(EXACT, STEREO_NODE)
     probe.wait_for(lambda: probe.latest_values(name).get("baseline_m") == f"{BASELINE:.4f}", 5,
                    "the baseline in /diagnostics")
