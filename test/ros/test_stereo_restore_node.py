@@ -18,7 +18,6 @@ from depth_restore_ros.inference.registry import resolve_model_dir, shipped_mode
 from depth_restore_ros.ros.convert import image_to_array  # noqa: E402
 
 STEREO = [m for m in shipped_models() if ModelConfig.load(resolve_model_dir(m) / "config.json").stereo]
-NS = "stereo_restore"
 TOPICS = ("depth/image", "depth/uncertainty", "depth/estimate")
 SAMPLES = 8
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not STEREO, reason="no stereo model is shipped")]
@@ -26,11 +25,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(not STEREO, reason="no stereo
 
 @pytest.fixture(scope="module", params=STEREO)
 def node(request, ros_graph, probe):
-    proc, = start_nodes(ros_graph, [stereo_spec(NS, NS, model=request.param, num_samples=SAMPLES,
+    """(model, namespace): one node per shipped stereo model, each under its own label and namespace."""
+    ns = "stereo_" + request.param.replace("-", "_")
+    proc, = start_nodes(ros_graph, [stereo_spec(ns, ns, model=request.param, num_samples=SAMPLES,
                                                 publish_points=False)])
-    probe.wait_connected(NS, topics=TOPICS, inputs=probe.stereo_camera(NS))
-    yield request.param
-    ros_graph.stop([NS])
+    probe.wait_connected(ns, topics=TOPICS, inputs=probe.stereo_camera(ns))
+    yield request.param, ns
+    ros_graph.stop([ns])
 
 
 def pair_messages(pair):
@@ -48,14 +49,15 @@ def absrel(depth, truth):
 
 
 def test_the_right_view_reaches_the_network(node, probe):
+    model, ns = node
     pair = render_scene(9_100_001, 320, 240, stereo=True)
-    stamp = probe.send_stereo(NS, *pair_messages(pair))
-    out = wait_outputs(probe, NS, stamp, TOPICS)
+    stamp = probe.send_stereo(ns, *pair_messages(pair))
+    out = wait_outputs(probe, ns, stamp, TOPICS)
     assert all(stamp_ns(m.header) == stamp for m in out.values())
-    assert out["depth/estimate"].model_name == node and out["depth/estimate"].num_samples == SAMPLES
+    assert out["depth/estimate"].model_name == model and out["depth/estimate"].num_samples == SAMPLES
     published = image_to_array(out["depth/image"])
 
-    est = Estimator.from_pretrained(node)
+    est = Estimator.from_pretrained(model)
     stereo = est.predict(pair.rgb, camera=pair.camera, aux_rgb=pair.right_rgb, baseline_m=pair.baseline_m,
                          num_samples=SAMPLES).depth
     mono = est.predict(pair.rgb, camera=pair.camera, num_samples=SAMPLES).depth
