@@ -86,19 +86,15 @@ class AuxiliaryViewEnhancement(nn.Module):
         nn.init.zeros_(self.fuse[-1].weight)               # starts as the identity
         nn.init.zeros_(self.fuse[-1].bias)
 
-    def forward(self, left_levels, right_levels, baseline: torch.Tensor) -> torch.Tensor:
-        """Levels [0, 1] of each view (full_resolution: [left level 0, level 1, input image] and
-        [right input image]) -> the left level 1, corrected."""
-        if self.full_resolution:
-            left_match, right_match = left_levels[2], right_levels[0]
-        else:
-            left_match, right_match = left_levels[self.match_level], right_levels[self.match_level]
+    def forward(self, left: torch.Tensor, left_match: torch.Tensor, right_match: torch.Tensor,
+                baseline: torch.Tensor) -> torch.Tensor:
+        """The left level 1, corrected. `left_match` / `right_match`: what the views are matched on,
+        level `match_level` of each view, or (full_resolution) the input images themselves."""
         cost = self.sweep(self.key(left_match), self.key(right_match), baseline)                  # (N, D, h, w)
         prob = torch.softmax(cost * self.sharpness, dim=1)
         log_depth = (prob * self.sweep.log_depths.reshape(1, -1, 1, 1)).sum(dim=1, keepdim=True)
         if self.pool > 1:  # to the level-1 grid (ceil division, as the stride-2 convolutions give)
             prob = F.avg_pool2d(prob, self.pool, ceil_mode=True)
             log_depth = F.avg_pool2d(log_depth, self.pool, ceil_mode=True)
-        left = left_levels[1]
         has_aux = (baseline > 0).to(left.dtype).reshape(-1, 1, 1, 1)
         return left + has_aux * self.fuse(torch.cat([left, prob, log_depth], dim=1))

@@ -32,10 +32,10 @@ class Encoder(nn.Module):
         self.context = PyramidPooling(channels[-1])
         self.channels = tuple(channels)
 
-    def low_levels(self, x: torch.Tensor) -> List[torch.Tensor]:
-        """Levels 0 and 1 only: what an auxiliary view contributes (AV-LFE)."""
+    def level(self, x: torch.Tensor, level: int) -> torch.Tensor:
+        """Level 0 or 1 alone (no deeper): what an auxiliary view contributes (AV-LFE)."""
         x = self.levels[0](self.stem(x))
-        return [x, self.levels[1](x)]
+        return self.levels[1](x) if level == 1 else x
 
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
         feats, x = [], self.stem(x)

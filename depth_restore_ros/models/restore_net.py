@@ -137,10 +137,11 @@ class RestoreNet(nn.Module):
             image = F.avg_pool2d(full, 2)
         f0, f1, f2, f3 = self.encoder(image)
         if self.stereo and aux_image is not None:
-            if self.input_scale == 2:
-                f1 = self.aux([f0, f1, full], [aux_image], baseline)
+            if self.input_scale == 2:   # matched at full resolution, on the images themselves
+                f1 = self.aux(f1, full, aux_image, baseline)
             else:
-                f1 = self.aux([f0, f1], self.encoder.low_levels(aux_image), baseline)
+                level = self.aux.match_level
+                f1 = self.aux(f1, (f0, f1)[level], self.encoder.level(aux_image, level), baseline)
         skip = self.context([f1, f2, f3]) if self.context is not None else f1
         if self.latent_stride == 8:
             f3 = F.interpolate(f3, size=[f2.shape[2], f2.shape[3]], mode="bilinear", align_corners=False)
