@@ -3,9 +3,24 @@ import torch
 from torch import nn
 
 
+class StridedDepthwiseConv(nn.Conv2d):
+    """A strided depthwise convolution that stays float32 under CPU bfloat16 autocast.
+
+    oneDNN's bfloat16 kernels for strided depthwise convolutions (the backward above all) are 5-20x
+    slower than its float32 ones on this kind of CPU (`depth-restore bench train-step`); the other
+    convolutions gain from bfloat16. Same parameters as nn.Conv2d, so checkpoints do not change."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type == "cpu" and torch.is_autocast_enabled("cpu"):
+            with torch.autocast("cpu", enabled=False):
+                return super().forward(x.float())
+        return super().forward(x)
+
+
 def conv_bn_act(in_ch: int, out_ch: int, kernel: int = 3, stride: int = 1, groups: int = 1,
                 act: bool = True) -> nn.Sequential:
-    layers = [nn.Conv2d(in_ch, out_ch, kernel, stride, kernel // 2, groups=groups, bias=False),
+    conv_type = StridedDepthwiseConv if groups == in_ch == out_ch and groups > 1 and stride > 1 else nn.Conv2d
+    layers = [conv_type(in_ch, out_ch, kernel, stride, kernel // 2, groups=groups, bias=False),
               nn.BatchNorm2d(out_ch)]
     if act:
         layers.append(nn.ReLU6(inplace=True))
