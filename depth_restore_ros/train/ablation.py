@@ -82,7 +82,8 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
         t0 = time.perf_counter()
         result = evaluate(predict, open_dataset(data), max_images=max_images, progress=progress)
         rows.append({"label": variant.label, **row, "metrics": result["metrics"], "coverage": result["coverage"],
-                     "num_images": result["num_images"], "eval_s": round(time.perf_counter() - t0, 1)})
+                     "by_depth": result["by_depth"], "num_images": result["num_images"],
+                     "eval_s": round(time.perf_counter() - t0, 1)})
     return rows
 
 
@@ -99,4 +100,22 @@ def markdown(title: str, command: str, data: str, rows: List[Dict], reference: i
         change = 100.0 * (m["rmse"] - base) / base
         lines.append(f"| {row['label']} | {row['gt_density']} | {row['steps']} | {100 * row['coverage']:.1f}% | "
                      f"{m['rmse']:.3f} | {m['absrel']:.4f} | {m['d1']:.4f} | {change:+.2f}% |")
+    if all(row.get("by_depth") for row in rows):
+        lines += [""] + depth_band_table(rows, reference)
     return "\n".join(lines) + "\n"
+
+
+def depth_band_table(rows: List[Dict], reference: int = 0) -> List[str]:
+    """RMSE per ground-truth depth band: the RMSE is the far pixels' metric, and this shows by how much."""
+    bands = rows[reference]["by_depth"]
+    names = [f"> {b['from_m']:g} m" if b["to_m"] is None else f"{b['from_m']:g}-{b['to_m']:g} m" for b in bands]
+    lines = ["RMSE (m) by ground-truth depth band (pixels pooled over the images; a row counts only the "
+             "pixels it predicts), with each band's share of the pixels and of the first row's squared error:", "",
+             "| Model | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|",
+             "| share of pixels | " + " | ".join(f"{100 * b['fraction']:.1f}%" for b in bands) + " |",
+             "| share of first row's squared error | "
+             + " | ".join(f"{100 * b['sq_error_share']:.1f}%" for b in bands) + " |"]
+    for row in rows:   # every row has the same bands (metrics.DEPTH_BANDS); an empty band has no RMSE
+        cells = ["-" if b["rmse"] is None else f"{b['rmse']:.3f}" for b in row["by_depth"]]
+        lines.append(f"| {row['label']} | " + " | ".join(cells) + " |")
+    return lines

@@ -22,7 +22,9 @@ def test_rows_train_evaluate_and_reuse(tmp_path):
     assert (tmp_path / "t-base" / "model" / "model.onnx").stat().st_mtime_ns == stamp   # not retrained
     assert again[0]["metrics"] == rows[0]["metrics"]
     table = markdown("t", "depth-restore ablate t", "synthetic:test", rows)
-    assert table.count("\n| ") == 4 and "+0.00%" in table and "| 100.0% |" in table
+    main, bands = table.split("RMSE (m) by ground-truth depth band")
+    assert main.count("\n| ") == 4 and "+0.00%" in main and "| 100.0% |" in main
+    assert bands.count("\n| ") == 1 + 2 + 3 and "| > 32 m |" in bands  # header, shares, one line per row
 
 
 def test_stereo_rows_give_the_network_the_pair_and_sgbm_its_density(tmp_path):
