@@ -69,15 +69,14 @@ class AuxiliaryViewEnhancement(nn.Module):
         if match_level not in (0, 1):
             raise ValueError(f"match_level must be 0 or 1, not {match_level}")
         self.match_level = match_level
-        self.full_resolution = bool(full_resolution)
         # matching features, shared by both views; full resolution: from the images themselves
         # (canonical_focal is then the full-resolution input's, and the sweep's stride is 2 there)
-        if self.full_resolution:
+        if full_resolution:
             self.key = nn.Sequential(conv_bn_act(3, 24, 3, stride=2), conv_bn_act(24, 24, 3),
                                      conv_bn_act(24, hidden, 1))
         else:
             self.key = conv_bn_act(match_channels if match_level == 0 else channels, hidden, 1)
-        self.pool = 4 if self.full_resolution else (2 if match_level == 0 else 1)  # match grid -> level 1
+        self.pool = 4 if full_resolution else (2 if match_level == 0 else 1)  # match grid -> level 1
         self.sweep = PlaneSweep(canonical_focal, planes, stride=4 if self.pool == 1 else 2)
         self.sharpness = nn.Parameter(torch.ones(()))     # learned softmax temperature of the matches
         self.fuse = nn.Sequential(conv_bn_act(channels + planes + 1, hidden, 1),
