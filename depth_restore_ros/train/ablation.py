@@ -46,7 +46,13 @@ def shipped_model_for(cfg: TrainConfig) -> Optional[Path]:
     # read back as a TrainConfig: fields added since the card was written take their defaults, and
     # the lists JSON stored become the tuples the recipe has
     trained = TrainConfig.from_dict(json.loads(card.read_text())["training"]["config"])
-    return card.parent if trained == cfg else None
+    return card.parent if replace(trained, **execution_settings(cfg)) == cfg else None
+
+
+def execution_settings(cfg: TrainConfig) -> Dict:
+    """Fields that change how fast a run goes, not what it learns (a run trained with 1 thread next to
+    another still is its recipe's model)."""
+    return {"threads": cfg.threads, "loader_workers": cfg.loader_workers}
 
 
 def model_for(cfg: TrainConfig, runs: Path, progress: bool) -> Path:

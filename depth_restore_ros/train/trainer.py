@@ -126,8 +126,11 @@ class Trainer:
         self.model.load_state_dict(blob["model"])
         self.optimizer.load_state_dict(blob["optimizer"])
         self.step, self.seconds = blob["step"], blob.get("seconds", 0.0)
-        if self.ema is not None:
+        if self.ema is not None and "ema" in blob:
             self.ema.load_state_dict(blob["ema"])
+        elif self.ema is not None:  # averaging switched on mid-run: it starts at the resumed weights
+            tqdm.write(f"{path}: no weight average stored; ema_decay {self.cfg.ema_decay} starts at step {self.step}")
+            self.ema.update_parameters(self.model)  # the first update of an empty average copies the weights
         torch.set_rng_state(blob["torch_rng"])
         return True
 

@@ -1,4 +1,6 @@
 """Ablation machinery on the smoke recipes: rows train once, resume instead of retraining, tabulate."""
+from dataclasses import replace
+
 import pytest
 
 from depth_restore_ros.inference.registry import shipped_models
@@ -42,3 +44,4 @@ def test_a_shipped_model_is_reused_for_its_own_recipe(name):
     assert shipped_model_for(cfg) is not None
     assert shipped_model_for(config_for(Variant(name, f"config/train/{name}.yaml", {"seed": 1}, slug="x"),
                                         steps=None)) is None
+    assert shipped_model_for(replace(cfg, threads=1, loader_workers=1)) is not None  # how fast, not what

@@ -255,6 +255,22 @@ def test_ema_ships_the_moving_average_and_resumes_it(tmp_path):
     assert all(torch.equal(v, blob["ema"][k]) for k, v in resumed.items()), "resume continues the same average"
 
 
+def test_averaging_switched_on_for_a_resumed_run_starts_at_its_weights(tmp_path):
+    cfg, run = train_variant(tmp_path, CONFIG, "late", steps=3, checkpoint_every=3)
+    before = torch.load(run / "last.pt", weights_only=True)
+    assert "ema" not in before
+    (tmp_path / "late.yaml").write_text(yaml.safe_dump({**cfg, "steps": 4, "ema_decay": 0.5}))
+    assert main(["train", "--config", str(tmp_path / "late.yaml"), "--out", str(run), "--no-progress",
+                 "--eval-images", "1"]) == 0
+    after = torch.load(run / "last.pt", weights_only=True)
+    assert after["step"] == 4
+    averaged = {k.removeprefix("module."): v for k, v in after["ema"].items() if k.startswith("module.")}
+    for key, old in before["model"].items():
+        if old.is_floating_point() and not torch.equal(old, after["model"][key]):
+            # step 3's weights copied in, then one update at decay 0.5: halfway to step 4's weights
+            assert torch.allclose(averaged[key], (old + after["model"][key]) / 2, atol=1e-6), key
+
+
 def test_full_resolution_matching_stereo_recipe_trains_and_serves(tmp_path):
     recipe = CONFIG.parent / "smoke-stereo.yaml"
     arch_args = {**yaml.safe_load(recipe.read_text())["arch_args"], "input_scale": 2}
