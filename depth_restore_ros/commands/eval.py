@@ -84,6 +84,12 @@ def run(args) -> int:
           f"coverage {100 * result['coverage']:.1f}%, {seconds:.1f} s)")
     for label, values in (("model", m), ("constant median", base)):
         print(f"  {label:16s} " + "  ".join(f"{k} {values[k]:.4f}" for k in ("absrel", "rmse", "silog", "d1")))
+    if result.get("beyond_range", {}).get("pixels"):
+        b = result["beyond_range"]
+        near = "" if b["published_quartiles_m"][1] is None else \
+            f", median {b['published_quartiles_m'][1]:.1f} m"
+        print(f"  sky / beyond range: {100 * b['published_fraction']:.1f}% of {b['pixels']} pixels "
+              f"({b['images']} images) published as a surface{near}")
     if "uncertainty" in result:
         u = result["uncertainty"]
         print("  uncertainty      " + "  ".join(f"AUSE({k}) {u[k]['ause']:.4f} (random {u[k]['ause_random']:.4f})"

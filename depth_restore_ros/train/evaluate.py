@@ -39,11 +39,15 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
     under "uncertainty".
     "by_depth" breaks AbsRel, RMSE and the log bias down by ground-truth depth band, with each band's share
     of the squared error (metrics.DepthBands).
+    A data set whose NaN ground truth means "sky or beyond range" (`nan_means_beyond`, the synthetic world)
+    also gets "beyond_range": how many of those pixels the predictor published as a surface, and how
+    near: a robot reads them as obstacles, and no metric above sees them.
     """
     protocol = dataset.protocol
     lo, hi = protocol.min_depth, protocol.max_depth
     model, bands, counted, covered = MetricAccumulator(), DepthBands(), 0, 0
     scored_uncertainty = UncertaintyAccumulator()
+    beyond = BeyondRange() if getattr(dataset, "nan_means_beyond", None) is not None else None
     kept_gt: List[np.ndarray] = []
     per_image = []
     indices = _indices(len(dataset), max_images)
@@ -67,6 +71,8 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
         bands.add(aligned, sample.depth, mask, lo, hi)
         if uncertainty is not None:
             scored_uncertainty.add(aligned, sample.depth, np.asarray(uncertainty, np.float32), mask)
+        if beyond is not None:
+            beyond.add(pred, sample.depth)
         n_mask, n_finite = int(mask.sum()), int((mask & np.isfinite(aligned)).sum())
         counted, covered = counted + n_mask, covered + n_finite
         gt = sample.depth[mask]
@@ -78,6 +84,8 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
     if model.empty:
         LOG.warning("%d of %d images had no pixel to score", model.empty, len(indices))
     extra = {"uncertainty": scored_uncertainty.result()} if scored_uncertainty.rhos else {}
+    if beyond is not None:
+        extra["beyond_range"] = beyond.result()
     return {
         **extra,
         "metrics": model.result(),
@@ -90,6 +98,31 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
         "baselines": {"constant_median": _constant_median(kept_gt, align, lo, hi)},
         "per_image": per_image,
     }
+
+
+class BeyondRange:
+    """Pixels with no surface within range (NaN ground truth in a `nan_means_beyond` data set): the
+    fraction published as finite depth, and the quartiles of that depth (from a strided sample)."""
+
+    def __init__(self):
+        self.pixels, self.published, self.images, self.kept = 0, 0, 0, []
+
+    def add(self, pred: np.ndarray, gt: np.ndarray) -> None:
+        sky = ~np.isfinite(gt)
+        if not sky.any():
+            return
+        depth = pred[sky & np.isfinite(pred)]
+        self.images += 1
+        self.pixels += int(sky.sum())
+        self.published += depth.size
+        self.kept.append(depth[:: max(1, -(-depth.size // BASELINE_PIXELS))])
+
+    def result(self) -> Dict:
+        kept = np.concatenate(self.kept) if self.kept else np.zeros(0, np.float32)
+        quartiles = np.percentile(kept, [25, 50, 75]).tolist() if kept.size else [None] * 3
+        return {"images": self.images, "pixels": self.pixels,
+                "published_fraction": self.published / self.pixels if self.pixels else 0.0,
+                "published_quartiles_m": quartiles}
 
 
 def estimator_predictor(est) -> Callable:

@@ -105,3 +105,19 @@ def test_predictor_with_uncertainty_gets_it_scored(folder):
     u = result["uncertainty"]
     assert u["num_images"] == 4 and u["spearman"] > 0.3 and u["rmse"]["ause"] < u["rmse"]["ause_random"]
     assert "uncertainty" not in evaluate(lambda s: s.depth, ds, progress=False)
+
+
+def test_sky_published_as_a_surface_is_counted():
+    """The synthetic world's NaN ground truth is sky / beyond range: a predictor that paints it at 5 m
+    is caught (no depth metric sees those pixels), one that leaves it NaN is not."""
+    ds = open_dataset("synthetic:test")
+    paints_sky = evaluate(lambda s: np.where(np.isfinite(s.depth), s.depth, 5.0), ds, max_images=6, progress=False)
+    beyond = paints_sky["beyond_range"]
+    assert beyond["images"] >= 1 and beyond["pixels"] > 0
+    assert beyond["published_fraction"] == 1.0 and beyond["published_quartiles_m"] == [5.0, 5.0, 5.0]
+    leaves_nan = evaluate(lambda s: s.depth, ds, max_images=6, progress=False)
+    assert leaves_nan["beyond_range"]["published_fraction"] == 0.0
+    assert leaves_nan["beyond_range"]["pixels"] == beyond["pixels"]
+    assert paints_sky["metrics"] == leaves_nan["metrics"]            # invisible to every depth metric
+    assert "beyond_range" not in evaluate(lambda s: s.depth, open_dataset("middlebury:skimage"),
+                                          progress=False)             # NaN there means "not measured"
