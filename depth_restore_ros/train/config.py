@@ -6,6 +6,7 @@ from typing import Dict, Tuple
 import yaml
 
 PRECISIONS = ("fp32", "bf16")
+BEYOND_LOSSES = ("target", "hinge")
 
 
 @dataclass
@@ -38,6 +39,9 @@ class TrainConfig:
     gt_density: str = "dense"           # "dense", or "lidar": keep ~5% of pixels on scan lines
     sky_as_far: bool = False            # synthetic sky / beyond-range pixels learn "beyond max_depth" (so they
                                         # are published as NaN); off in the recipes that shipped without it
+    beyond_loss: str = "target"         # how they learn it: "target": a depth of 1.5 x max_depth, scored like
+                                        # a surface; "hinge": only "farther than 1.2 x max_depth", a one-sided
+                                        # L1 outside SILog and the NLL (the sky does not bend the image's scale)
     stereo: bool = False                # train on rectified stereo pairs (the model takes aux_image, baseline)
     aux_dropout: float = 0.2            # stereo: this fraction of frames trains without the right view
     lowres_fraction: float = 0.0        # the first fraction of steps sees half-resolution views (same
@@ -79,6 +83,8 @@ class TrainConfig:
             raise ValueError(f"{source}: input_long_side {cfg.input_long_side} must be in (0, max(crop)]")
         if not 0.0 <= cfg.ema_decay < 1.0:
             raise ValueError(f"{source}: ema_decay must be in [0, 1), not {cfg.ema_decay}")
+        if cfg.beyond_loss not in BEYOND_LOSSES:
+            raise ValueError(f"{source}: beyond_loss must be one of {BEYOND_LOSSES}, not {cfg.beyond_loss!r}")
         if cfg.precision not in PRECISIONS:
             raise ValueError(f"{source}: precision must be one of {PRECISIONS}, not {cfg.precision!r}")
         return cfg

@@ -34,6 +34,7 @@ def zoom_crop(sample, crop_hw, zoom, rng, base: float = 1.0):
 
 
 SKY_FACTOR = 1.5          # sky / beyond-range targets: this many times max_depth
+BEYOND_MARGIN = 1.2       # beyond_loss "hinge": sky / beyond range must come out farther than this x max_depth
 LIDAR_DENSITY = 0.05       # KITTI's projected Velodyne: about 5% of the pixels of a frame
 LIDAR_LINE_SPACING = 4     # rows between scan lines at 240 px height (64 beams over ~2/3 of the view)
 
@@ -57,7 +58,7 @@ def lidar_mask(height: int, width: int, rng) -> np.ndarray:
 class TrainingFrames(torch.utils.data.Dataset):
     def __init__(self, dataset, model_config: ModelConfig, crop_hw, zoom=(1.0, 1.0), augment=None, seed=0,
                  gt_density: str = "dense", base_scale: float = 1.0, aux_dropout: float = 0.0,
-                 sky_as_far: bool = True):
+                 sky_as_far: bool = True, beyond_loss: str = "target"):
         self.dataset = dataset
         self.config = model_config
         self.crop_hw = tuple(crop_hw)
@@ -71,6 +72,7 @@ class TrainingFrames(torch.utils.data.Dataset):
         self.base_scale = base_scale  # < 1: train on a down-scaled view (same field of view, fewer pixels)
         self.aux_dropout = aux_dropout
         self.sky_as_far = sky_as_far
+        self.beyond_loss = beyond_loss  # "hinge": valid gets a second channel, the beyond-range pixels
 
     def __len__(self):
         return len(self.dataset)
@@ -89,17 +91,24 @@ class TrainingFrames(torch.utils.data.Dataset):
         f_net = 0.5 * (fx + fy)
         valid = np.isfinite(depth) & (depth >= self.config.min_depth) & (depth <= self.config.max_depth)
         beyond = getattr(self.dataset, "nan_means_beyond", None)
+        masks = [valid]
         if beyond is not None and self.sky_as_far and self.gt_density == "dense":
             # sky and beyond-range pixels learn "farther than max_depth" (published as NaN), so the
             # model never paints the sky as a near surface; KITTI-like sparse GT has no such pixels
             sky = ~np.isfinite(depth)
-            depth = np.where(sky, SKY_FACTOR * max(beyond, self.config.max_depth), depth)
-            valid |= sky
+            far = max(beyond, self.config.max_depth)
+            if self.beyond_loss == "hinge":   # a bound, not a depth: the trainer's one-sided term
+                depth = np.where(sky, BEYOND_MARGIN * far, depth)
+                masks.append(sky)
+            else:
+                depth = np.where(sky, SKY_FACTOR * far, depth)
+                valid |= sky
         if self.gt_density == "lidar":
             valid &= lidar_mask(*valid.shape, rng)
-        canonical = np.where(valid, depth, 1.0) * (self.config.canonical_focal / f_net)
+        known = np.logical_or.reduce(masks)
+        canonical = np.where(known, depth, 1.0) * (self.config.canonical_focal / f_net)
         frame = (torch.from_numpy(image), torch.from_numpy(np.log(canonical).astype(np.float32))[None],
-                 torch.from_numpy(valid.astype(np.float32))[None])
+                 torch.from_numpy(np.stack(masks).astype(np.float32)))
         if right is None:
             return frame
         if rng.random() < self.aux_dropout:   # teach the monocular path too (baseline 0 = no view)

@@ -144,6 +144,9 @@ class Trainer:
         tmp.replace(self.run_dir / "last.pt")  # never leave a half-written checkpoint behind
 
     def loss(self, image, log_gt, valid, aux_image=None, baseline=None):
+        """`valid` (N, 1 or 2, H, W): surfaces, and (beyond_loss "hinge") pixels only known to lie
+        beyond range, whose log_gt is the bound they must pass."""
+        valid, beyond = valid[:, :1], (valid[:, 1:] if valid.shape[1] == 2 else None)
         stereo = {} if aux_image is None else dict(aux_image=aux_image, baseline=baseline)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.cfg.precision == "bf16"):
             log_pred, log_scale = self.model.forward_log(image, **stereo)  # (N, K, H, W): K samples (1 for mono)
@@ -158,6 +161,11 @@ class Trainer:
                      nll=laplace_nll(each, scale_each, gt_each, valid_each))
         total = (self.cfg.silog_weight * parts["silog"] + self.cfg.l1_weight * parts["l1"]
                  + self.cfg.nll_weight * parts["nll"])
+        if beyond is not None:   # every sample must come out past the bound; nearer costs like the L1
+            _, _, beyond_each = per_row(log_pred, log_gt, beyond)
+            short = torch.relu(gt_each - each) * beyond_each
+            parts["beyond"] = short.sum() / (valid_each.sum() + beyond_each.sum()).clamp(min=1)
+            total = total + self.cfg.l1_weight * parts["beyond"]
         if self.cfg.absrel_weight:
             parts["absrel"] = relative_l1_loss(*scored)
             total = total + self.cfg.absrel_weight * parts["absrel"]
@@ -211,7 +219,8 @@ class Trainer:
         crop = tuple(-(-int(round(c * scale)) // m) * m for c in self.cfg.crop)
         config = replace(self.model_config, input_long_side=max(crop))
         return TrainingFrames(dataset, config, crop, self.cfg.zoom, augment, self.cfg.seed, self.cfg.gt_density,
-                              base_scale=scale, aux_dropout=self.cfg.aux_dropout, sky_as_far=self.cfg.sky_as_far)
+                              base_scale=scale, aux_dropout=self.cfg.aux_dropout, sky_as_far=self.cfg.sky_as_far,
+                              beyond_loss=self.cfg.beyond_loss)
 
     def fit(self, progress: bool = True) -> Path:
         dataset, augment = open_training_set(self.cfg)

@@ -4,7 +4,7 @@ import numpy as np
 from depth_restore_ros.data.datasets import open_dataset
 from depth_restore_ros.data.sample import Sample
 from depth_restore_ros.inference.config import ModelConfig
-from depth_restore_ros.train.frames import SKY_FACTOR, TrainingFrames
+from depth_restore_ros.train.frames import BEYOND_MARGIN, SKY_FACTOR, TrainingFrames
 
 CONFIG = ModelConfig(input_long_side=128, canonical_focal=80.0, max_depth=80.0)
 
@@ -43,6 +43,15 @@ def test_unknown_depth_is_ignored_unless_the_data_set_says_it_means_beyond_range
     assert sparse[0, :20].sum() == 0
     _, _, off = TrainingFrames(Plane(nan_means_beyond=80.0), CONFIG, (96, 128), sky_as_far=False)[0]
     assert off[0, :20].sum() == 0                                          # the shipped recipes' behaviour
+
+
+def test_hinge_marks_the_sky_as_a_bound_in_a_second_mask():
+    _, log_gt, masks = TrainingFrames(Plane(nan_means_beyond=80.0), CONFIG, (96, 128), beyond_loss="hinge")[0]
+    assert masks.shape == (2, 96, 128)
+    assert masks[0, :20].sum() == 0 and masks[0, 20:].min() == 1             # surfaces: the plane only
+    assert masks[1, :20].min() == 1 and masks[1, 20:].sum() == 0             # beyond range: the sky only
+    bound = np.exp(log_gt[0, :20]) * 100.0 / CONFIG.canonical_focal
+    assert np.allclose(bound, BEYOND_MARGIN * 80.0, rtol=1e-5)
 
 
 def test_the_synthetic_world_declares_its_nan_as_beyond_range():

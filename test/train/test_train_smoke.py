@@ -237,6 +237,31 @@ def test_mean_loss_scores_the_published_mean_and_the_crps_the_samples(tmp_path):
     assert {"l1", "silog", "nll", "spread", "crps"} <= set(training_log(run)[-1])
 
 
+def test_beyond_range_hinge_costs_only_when_nearer_than_its_bound_and_leaves_the_rest(tmp_path):
+    from depth_restore_ros.train.config import TrainConfig
+    from depth_restore_ros.train.trainer import Trainer
+    trainer = Trainer(TrainConfig.from_dict({**yaml.safe_load(CONFIG.read_text()), "sky_as_far": True,
+                                             "beyond_loss": "hinge"}), tmp_path / "h")
+    trainer.model.eval()   # batch statistics of the same input: the three calls predict the same
+    gen = torch.Generator().manual_seed(0)
+    image = torch.randn(2, 3, 64, 96, generator=gen)
+    surfaces = torch.zeros(2, 1, 64, 96)
+    surfaces[:, :, 16:] = 1
+    sky = 1 - surfaces
+    log_gt = torch.rand(2, 1, 64, 96, generator=gen) * 2
+    _, alone = trainer.loss(image, log_gt, surfaces)
+    _, passed = trainer.loss(image, torch.where(sky > 0, -10.0, log_gt), torch.cat([surfaces, sky], 1))
+    _, short = trainer.loss(image, torch.where(sky > 0, 10.0, log_gt), torch.cat([surfaces, sky], 1))
+    assert passed["beyond"] == 0.0 and short["beyond"] > 0
+    for part in ("silog", "l1", "nll"):          # the sky's bound touches no surface term
+        assert alone[part] == pytest.approx(passed[part]) and alone[part] == pytest.approx(short[part])
+    _, run = train_variant(tmp_path, CONFIG, "sky", steps=2, checkpoint_every=2, sky_as_far=True,
+                           beyond_loss="hinge")
+    assert "beyond" in training_log(run)[-1]
+    with pytest.raises(ValueError, match="beyond_loss"):
+        TrainConfig.from_dict({**yaml.safe_load(CONFIG.read_text()), "beyond_loss": "clamp"})
+
+
 def test_ema_ships_the_moving_average_and_resumes_it(tmp_path):
     _, run = train_variant(tmp_path, CONFIG, "ema", steps=6, checkpoint_every=3, ema_decay=0.5)
     blob = torch.load(run / "last.pt", weights_only=True)
