@@ -42,6 +42,8 @@ class TrainConfig:
     beyond_loss: str = "target"         # how they learn it: "target": a depth of 1.5 x max_depth, scored like
                                         # a surface; "hinge": only "farther than 1.2 x max_depth", a one-sided
                                         # L1 outside SILog and the NLL (the sky does not bend the image's scale)
+    sky_recolour: float = 0.0           # this fraction of synthetic monocular frames gets a sky of another
+                                        # time of day (blue hour, sunset, night, haze: recolour_sky)
     stereo: bool = False                # train on rectified stereo pairs (the model takes aux_image, baseline)
     aux_dropout: float = 0.2            # stereo: this fraction of frames trains without the right view
     lowres_fraction: float = 0.0        # the first fraction of steps sees half-resolution views (same
@@ -83,6 +85,8 @@ class TrainConfig:
             raise ValueError(f"{source}: input_long_side {cfg.input_long_side} must be in (0, max(crop)]")
         if not 0.0 <= cfg.ema_decay < 1.0:
             raise ValueError(f"{source}: ema_decay must be in [0, 1), not {cfg.ema_decay}")
+        if not 0.0 <= cfg.sky_recolour <= 1.0:
+            raise ValueError(f"{source}: sky_recolour is a fraction of frames, in [0, 1], not {cfg.sky_recolour}")
         if cfg.beyond_loss not in BEYOND_LOSSES:
             raise ValueError(f"{source}: beyond_loss must be one of {BEYOND_LOSSES}, not {cfg.beyond_loss!r}")
         if cfg.precision not in PRECISIONS:

@@ -58,7 +58,7 @@ def lidar_mask(height: int, width: int, rng) -> np.ndarray:
 class TrainingFrames(torch.utils.data.Dataset):
     def __init__(self, dataset, model_config: ModelConfig, crop_hw, zoom=(1.0, 1.0), augment=None, seed=0,
                  gt_density: str = "dense", base_scale: float = 1.0, aux_dropout: float = 0.0,
-                 sky_as_far: bool = True, beyond_loss: str = "target"):
+                 sky_as_far: bool = True, beyond_loss: str = "target", sky_recolour: float = 0.0):
         self.dataset = dataset
         self.config = model_config
         self.crop_hw = tuple(crop_hw)
@@ -73,6 +73,7 @@ class TrainingFrames(torch.utils.data.Dataset):
         self.aux_dropout = aux_dropout
         self.sky_as_far = sky_as_far
         self.beyond_loss = beyond_loss  # "hinge": valid gets a second channel, the beyond-range pixels
+        self.sky_recolour = sky_recolour  # this fraction of monocular frames gets another sky (recolour_sky)
 
     def __len__(self):
         return len(self.dataset)
@@ -84,13 +85,16 @@ class TrainingFrames(torch.utils.data.Dataset):
         rgb, depth, fx, fy, right = zoom_crop(sample, self.crop_hw, zoom, rng, self.base_scale)
         if right is None and rng.random() < 0.5:  # a mirrored world has the same metric depth (not
             rgb, depth = rgb[:, ::-1], depth[:, ::-1]  # for a pair: mirrored, the right camera is on the left)
+        beyond = getattr(self.dataset, "nan_means_beyond", None)
+        if self.sky_recolour and beyond is not None and right is None and rng.random() < self.sky_recolour:
+            from ..data.synthetic import recolour_sky   # (a pair would need the right view's sky too)
+            rgb = recolour_sky(np.ascontiguousarray(rgb), ~np.isfinite(depth), rng)
         if self.augment is not None:
             rgb = self.augment(np.ascontiguousarray(rgb), rng)
         image = to_network(np.ascontiguousarray(rgb), self.config)[0]
         assert image.shape[1:] == self.crop_hw, "crop must be the network size of itself"
         f_net = 0.5 * (fx + fy)
         valid = np.isfinite(depth) & (depth >= self.config.min_depth) & (depth <= self.config.max_depth)
-        beyond = getattr(self.dataset, "nan_means_beyond", None)
         masks = [valid]
         if beyond is not None and self.sky_as_far and self.gt_density == "dense":
             # sky and beyond-range pixels learn "farther than max_depth" (published as NaN), so the

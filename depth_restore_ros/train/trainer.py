@@ -220,7 +220,7 @@ class Trainer:
         config = replace(self.model_config, input_long_side=max(crop))
         return TrainingFrames(dataset, config, crop, self.cfg.zoom, augment, self.cfg.seed, self.cfg.gt_density,
                               base_scale=scale, aux_dropout=self.cfg.aux_dropout, sky_as_far=self.cfg.sky_as_far,
-                              beyond_loss=self.cfg.beyond_loss)
+                              beyond_loss=self.cfg.beyond_loss, sky_recolour=self.cfg.sky_recolour)
 
     def fit(self, progress: bool = True) -> Path:
         dataset, augment = open_training_set(self.cfg)

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from depth_restore_ros.data.synthetic import (PROTOCOL, SyntheticDataset, augment_photometric, render,
-                                              render_scene, render_sequence, sequence_poses, split_seeds)
+from depth_restore_ros.data.synthetic import (PROTOCOL, SyntheticDataset, augment_photometric, recolour_sky,
+                                              render, render_scene, render_sequence, sequence_poses, split_seeds)
 from depth_restore_ros.data.synthetic.camera_path import CLEARANCE, Intrinsics, Pose
 from depth_restore_ros.data.synthetic.materials import Material
 from depth_restore_ros.data.synthetic.primitives import Box, Ellipsoid, Frustum, Rect, axis_matrix
@@ -168,3 +168,15 @@ def test_augment_photometric_is_seeded_and_keeps_shape():
     b = augment_photometric(rgb, np.random.default_rng(5))
     assert a.shape == rgb.shape and a.dtype == np.uint8 and np.array_equal(a, b)
     assert not np.array_equal(a, augment_photometric(rgb, np.random.default_rng(6)))
+
+
+def test_recolour_sky_paints_only_the_sky_and_is_seeded():
+    rgb = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    sky = np.zeros((48, 64), bool)
+    sky[:20, 10:] = True
+    a = recolour_sky(rgb, sky, np.random.default_rng(5))
+    assert np.array_equal(a[~sky], rgb[~sky]) and not np.array_equal(a[sky], rgb[sky])
+    assert np.array_equal(a, recolour_sky(rgb, sky, np.random.default_rng(5)))
+    others = [recolour_sky(rgb, sky, np.random.default_rng(k))[sky].mean(axis=0) for k in range(12)]
+    assert np.ptp(np.array(others), axis=0).min() > 60             # skies of different times of day
+    assert np.array_equal(recolour_sky(rgb, np.zeros_like(sky), np.random.default_rng(5)), rgb)

@@ -1,5 +1,6 @@
 """Training frames: canonical metric targets, zoom keeps metres, sky learns "beyond range"."""
 import numpy as np
+import torch
 
 from depth_restore_ros.data.datasets import open_dataset
 from depth_restore_ros.data.sample import Sample
@@ -52,6 +53,16 @@ def test_hinge_marks_the_sky_as_a_bound_in_a_second_mask():
     assert masks[1, :20].min() == 1 and masks[1, 20:].sum() == 0             # beyond range: the sky only
     bound = np.exp(log_gt[0, :20]) * 100.0 / CONFIG.canonical_focal
     assert np.allclose(bound, BEYOND_MARGIN * 80.0, rtol=1e-5)
+
+
+def test_sky_recolour_repaints_the_sky_of_some_frames_and_nothing_else():
+    plain = TrainingFrames(Plane(nan_means_beyond=80.0), CONFIG, (96, 128))
+    recoloured = TrainingFrames(Plane(nan_means_beyond=80.0), CONFIG, (96, 128), sky_recolour=1.0)
+    (a, gt_a, va), (b, gt_b, vb) = plain[0], recoloured[0]
+    assert torch.equal(gt_a, gt_b) and torch.equal(va, vb)
+    assert torch.equal(a[:, 20:], b[:, 20:]) and not torch.equal(a[:, :20], b[:, :20])
+    indoor = TrainingFrames(Plane(), CONFIG, (96, 128), sky_recolour=1.0)[0][0]   # NaN = unmeasured: no sky
+    assert torch.equal(indoor, TrainingFrames(Plane(), CONFIG, (96, 128))[0][0])
 
 
 def test_the_synthetic_world_declares_its_nan_as_beyond_range():

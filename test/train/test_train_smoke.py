@@ -260,6 +260,8 @@ def test_beyond_range_hinge_costs_only_when_nearer_than_its_bound_and_leaves_the
     assert "beyond" in training_log(run)[-1]
     with pytest.raises(ValueError, match="beyond_loss"):
         TrainConfig.from_dict({**yaml.safe_load(CONFIG.read_text()), "beyond_loss": "clamp"})
+    with pytest.raises(ValueError, match="sky_recolour"):
+        TrainConfig.from_dict({**yaml.safe_load(CONFIG.read_text()), "sky_recolour": 1.5})
 
 
 def test_ema_ships_the_moving_average_and_resumes_it(tmp_path):

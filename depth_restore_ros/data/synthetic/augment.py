@@ -44,3 +44,31 @@ def augment_photometric(rgb: np.ndarray, rng, strength: float = 1.0) -> np.ndarr
         if ok:
             out = np.ascontiguousarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1])
     return out
+
+
+# Skies the renderer does not make (it draws day-blue or overcast ones): (top, horizon) colour ranges in
+# sRGB [0, 1]. A network that met only those reads a dusk or night sky as a near wall.
+SKY_PALETTES = {
+    "blue hour": (((0.02, 0.05, 0.15), (0.10, 0.18, 0.40)), ((0.25, 0.25, 0.40), (0.60, 0.55, 0.75))),
+    "sunset": (((0.15, 0.20, 0.40), (0.40, 0.45, 0.70)), ((0.85, 0.45, 0.15), (1.00, 0.75, 0.45))),
+    "night": (((0.00, 0.00, 0.02), (0.03, 0.04, 0.10)), ((0.04, 0.04, 0.06), (0.20, 0.16, 0.20))),
+    "haze": (((0.55, 0.58, 0.62), (0.85, 0.88, 0.92)), ((0.75, 0.75, 0.75), (0.98, 0.98, 0.98))),
+}
+
+
+def recolour_sky(rgb: np.ndarray, sky: np.ndarray, rng) -> np.ndarray:
+    """Paint the `sky` pixels (HxW bool) of an HxWx3 uint8 image with a sky of another time of day: a
+    vertical gradient between a drawn zenith and horizon colour, with soft low-frequency clouds."""
+    rows = np.nonzero(sky.any(axis=1))[0]
+    if rows.size == 0:
+        return rgb
+    top_range, bottom_range = SKY_PALETTES[list(SKY_PALETTES)[int(rng.integers(len(SKY_PALETTES)))]]
+    top, bottom = (rng.uniform(*np.asarray(r, np.float32)) for r in (top_range, bottom_range))
+    h, w = sky.shape
+    t = np.clip((np.arange(h, dtype=np.float32) - rows[0]) / max(1, rows[-1] - rows[0]), 0, 1) ** 0.7
+    sky_rgb = top[None, :] * (1 - t[:, None]) + bottom[None, :] * t[:, None]             # (H, 3)
+    clouds = cv2.resize(rng.uniform(-1, 1, (4, 6)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    paint = sky_rgb[:, None, :] * (1 + rng.uniform(0.0, 0.25) * clouds[..., None])
+    out = rgb.copy()
+    out[sky] = (np.clip(paint[sky], 0, 1) * 255 + 0.5).astype(np.uint8)
+    return out
