@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..data.synthetic.augment import recolour_sky
 from ..inference.preprocess import to_network
 from ..inference.config import ModelConfig
 
@@ -86,8 +87,8 @@ class TrainingFrames(torch.utils.data.Dataset):
         if right is None and rng.random() < 0.5:  # a mirrored world has the same metric depth (not
             rgb, depth = rgb[:, ::-1], depth[:, ::-1]  # for a pair: mirrored, the right camera is on the left)
         beyond = getattr(self.dataset, "nan_means_beyond", None)
+        # (a pair would need the right view's sky recoloured too)
         if self.sky_recolour and beyond is not None and right is None and rng.random() < self.sky_recolour:
-            from ..data.synthetic import recolour_sky   # (a pair would need the right view's sky too)
             rgb = recolour_sky(np.ascontiguousarray(rgb), ~np.isfinite(depth), rng)
         if self.augment is not None:
             rgb = self.augment(np.ascontiguousarray(rgb), rng)
