@@ -5,7 +5,8 @@ builds on). Decoder: upsample, concatenate the skip, fuse, up to stride 2; a hea
 and a log-scale per pixel, upsampled to the input size.
 
 Outputs, both (N, 1, H, W) in metres for a camera of the config's canonical focal length:
-- `depth`: exp(log-depth);
+- `depth`: exp(log-depth); with `beyond_head`, +inf where a third map says nothing is within range
+  (the sky), a decision learned apart from the depth (TrainConfig.beyond_loss "mask");
 - `sigma`: 1-sigma of a Laplace distribution on log-depth, turned into metres (sqrt(2) * b * depth),
   learned by negative log-likelihood: the aleatoric uncertainty this single-pass model can state.
 """
@@ -67,23 +68,27 @@ class Decoder(nn.Module):
 
 
 class DepthHead(nn.Module):
-    """Log-depth and log-scale at stride 2, then bilinear to the input size."""
+    """Log-depth and log-scale at stride 2, then bilinear to the input size; with `beyond`, a third
+    map: the logit of "nothing within range here" (sky), learned apart from the depth."""
 
-    def __init__(self, in_ch: int, log_depth_init: float = 1.0):
+    def __init__(self, in_ch: int, log_depth_init: float = 1.0, beyond: bool = False):
         super().__init__()
-        self.body = nn.Sequential(conv_bn_act(in_ch, in_ch, 3), nn.Conv2d(in_ch, 2, 1))
+        self.beyond = bool(beyond)
+        self.body = nn.Sequential(conv_bn_act(in_ch, in_ch, 3), nn.Conv2d(in_ch, 3 if beyond else 2, 1))
         nn.init.zeros_(self.body[-1].weight)
-        with torch.no_grad():
-            self.body[-1].bias.copy_(torch.tensor([log_depth_init, -2.0]))
+        with torch.no_grad():   # the beyond logit starts at "a surface" (sigmoid(-4) = 0.02)
+            self.body[-1].bias.copy_(torch.tensor([log_depth_init, -2.0, -4.0][:3 if beyond else 2]))
 
-    def at_stride(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Log-depth and (clamped) log-scale at the features' own resolution."""
-        out = self.body(x)
-        return out[:, :1], out[:, 1:].clamp(-6.0, 3.0)
+    def split(self, out: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """(log-depth, clamped log-scale[, beyond logit])."""
+        return (out[:, :1], out[:, 1:2].clamp(-6.0, 3.0)) + ((out[:, 2:3],) if self.beyond else ())
 
-    def forward(self, x: torch.Tensor, size: Tuple[int, int]) -> Tuple[torch.Tensor, torch.Tensor]:
-        out = F.interpolate(self.body(x), size=size, mode="bilinear", align_corners=False)
-        return out[:, :1], out[:, 1:].clamp(-6.0, 3.0)
+    def at_stride(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """The maps at the features' own resolution."""
+        return self.split(self.body(x))
+
+    def forward(self, x: torch.Tensor, size: Tuple[int, int]) -> Tuple[torch.Tensor, ...]:
+        return self.split(F.interpolate(self.body(x), size=size, mode="bilinear", align_corners=False))
 
 
 def to_metres(log_depth: torch.Tensor, log_scale: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -92,15 +97,20 @@ def to_metres(log_depth: torch.Tensor, log_scale: torch.Tensor) -> Tuple[torch.T
 
 
 class MonoUNet(nn.Module):
-    def __init__(self, channels=(24, 40, 80, 160), depths=(1, 2, 3, 3), dec_channels=(96, 64, 32)):
+    def __init__(self, channels=(24, 40, 80, 160), depths=(1, 2, 3, 3), dec_channels=(96, 64, 32),
+                 beyond_head: bool = False):
         super().__init__()
         self.encoder = Encoder(channels, depths)
         self.decoder = Decoder(self.encoder.channels, dec_channels)
-        self.head = DepthHead(self.decoder.out_channels)
+        self.head = DepthHead(self.decoder.out_channels, beyond=beyond_head)
 
-    def forward_log(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Log-depth and log-scale: what training losses use."""
+    def forward_log(self, image: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """Log-depth and log-scale (and the beyond logit): what training losses use."""
         return self.head(self.decoder(self.encoder(image)), image.shape[2:])
 
     def forward(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        return to_metres(*self.forward_log(image))
+        log_depth, log_scale, *beyond = self.forward_log(image)
+        depth, sigma = to_metres(log_depth, log_scale)
+        if beyond:   # "nothing within range": +inf, which the estimator publishes as NaN (REP 118)
+            depth = depth.masked_fill(beyond[0] > 0, float("inf"))
+        return depth, sigma

@@ -82,6 +82,14 @@ class ConvexUpsampler(nn.Module):
         return F.pixel_shuffle(mixed.reshape(n, c * 16, h, w), 4)                # (N, C, 4h, 4w)
 
 
+def beyond_logit_head(in_ch: int, hidden: int) -> nn.Module:
+    """The "nothing within range" logit (trained by beyond_loss "mask"); starts at "a surface"."""
+    head = nn.Sequential(conv_bn_act(in_ch, hidden, 3), nn.Conv2d(hidden, 1, 1))
+    nn.init.zeros_(head[-1].weight)
+    nn.init.constant_(head[-1].bias, -4.0)
+    return head
+
+
 def fine_stage(ch: int, invertible: bool, blocks: int, hidden: int) -> nn.Module:
     """An invertible stage, or (for the ablation) a conventional one of the same width."""
     if invertible:
@@ -96,7 +104,7 @@ class RestoreNet(nn.Module):
                  invertible_blocks: int = 1, invertible_hidden: int = 8, diffusion_steps: int = 4,
                  diffusion_strength: float = 0.5, train_samples: int = 2, stereo: bool = False,
                  canonical_focal: float = 200.0, sweep_planes: int = 24, match_level: int = 1,
-                 context_channels: Sequence[int] = (), input_scale: int = 1):
+                 context_channels: Sequence[int] = (), input_scale: int = 1, beyond_head: bool = False):
         super().__init__()
         if latent_stride not in (8, 16):
             raise ValueError(f"latent_stride must be 8 or 16, not {latent_stride}")
@@ -128,10 +136,12 @@ class RestoreNet(nn.Module):
         self.fine2 = fine_stage(dec_channels[1], invertible, invertible_blocks, invertible_hidden)
         self.head = DepthHead(dec_channels[1])
         self.upsampler = ConvexUpsampler(channels[0], channels[1], fine_channels)
+        # per image, optional: the logit of "nothing within range" (sky) at stride 4, from the skip
+        self.beyond = beyond_logit_head(skip_ch, fine_channels) if beyond_head else None
 
     # -- the pieces ----------------------------------------------------------------------------
     def encode(self, image: torch.Tensor, aux_image=None, baseline=None):
-        """Per image: (z_enc, cond, the projected stride-4 skip, upsampling weights)."""
+        """Per image: (z_enc, cond, the projected stride-4 skip, upsampling weights, beyond logit or None)."""
         full = image
         if self.input_scale == 2:
             image = F.avg_pool2d(full, 2)
@@ -148,7 +158,9 @@ class RestoreNet(nn.Module):
         else:  # fold 2x2 blocks of level 2 into channels (odd sizes: pad to even first)
             f2 = F.pixel_unshuffle(F.pad(f2, [0, f2.shape[3] % 2, 0, f2.shape[2] % 2], mode="replicate"), 2)
         mutual = torch.cat([f2, f3], dim=1)
-        return self.to_latent(mutual), self.to_cond(mutual), self.coarse2.from_skip(skip), self.upsampler.weights(f0, f1)
+        beyond = self.beyond(skip) if self.beyond is not None else None
+        return (self.to_latent(mutual), self.to_cond(mutual), self.coarse2.from_skip(skip),
+                self.upsampler.weights(f0, f1), beyond)
 
     def decode(self, z: torch.Tensor, skip1: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Log-depth and log-scale at stride 4."""
@@ -157,12 +169,14 @@ class RestoreNet(nn.Module):
     def samples_log(self, image: torch.Tensor, noise: torch.Tensor, schedule: torch.Tensor, aux_image=None,
                     baseline=None):
         """Stride-4 log-depth and log-scale of every sample, (N * K, 1, h, w), K = noise rows per
-        image; and the image's upsampling weights."""
+        image; the image's upsampling weights; its full-size beyond logit (or None)."""
         k = noise.shape[0] // image.shape[0]
-        z_enc, cond, skip1, up_weights = self.encode(image, aux_image, baseline)
+        z_enc, cond, skip1, up_weights, beyond = self.encode(image, aux_image, baseline)
         z = self.loop(repeat_samples(z_enc, k), repeat_samples(cond, k), noise, schedule)
         log_depth, log_scale = self.decode(z, repeat_samples(skip1, k))
-        return log_depth, log_scale, up_weights
+        if beyond is not None:
+            beyond = self.to_input_size(self.upsampler(beyond, up_weights), image)
+        return log_depth, log_scale, up_weights, beyond
 
     def latent_shape(self, height: int, width: int) -> Tuple[int, int, int]:
         """(C, h, w) of the noise one sample needs, for a network input of height x width."""
@@ -173,18 +187,19 @@ class RestoreNet(nn.Module):
 
     # -- training and inference ----------------------------------------------------------------
     def forward_log(self, image: torch.Tensor, samples: int = 0, aux_image=None,
-                    baseline=None) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Training: (N, K, H, W) log-depth and log-scale, K = train_samples unless given."""
+                    baseline=None) -> Tuple[torch.Tensor, ...]:
+        """Training: (N, K, H, W) log-depth and log-scale, K = train_samples unless given (and the
+        (N, 1, H, W) beyond logit)."""
         k = samples or self.train_samples
         c, h, w = self.latent_shape(*image.shape[2:])
         noise = torch.randn(image.shape[0] * k, c, h, w, device=image.device)
         schedule = torch.from_numpy(ddim_schedule(self.diffusion_steps, self.diffusion_strength))
-        log_depth, log_scale, up_weights = self.samples_log(image, noise, schedule.to(image.device), aux_image,
-                                                            baseline)
+        log_depth, log_scale, up_weights, beyond = self.samples_log(image, noise, schedule.to(image.device),
+                                                                    aux_image, baseline)
         n, h, w = image.shape[0], log_depth.shape[2], log_depth.shape[3]
         both = torch.cat([log_depth, log_scale], dim=1).reshape(n, 2 * k, h, w)   # image-major rows
         full = self.to_input_size(self.upsampler(both, up_weights), image).reshape(n, k, 2, *image.shape[2:])
-        return full[:, :, 0], full[:, :, 1]
+        return (full[:, :, 0], full[:, :, 1]) + ((beyond,) if beyond is not None else ())
 
     def to_input_size(self, maps: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
         """The upsampler's output is the encoder's size; input_scale 2 doubles it (log-space maps)."""
@@ -202,7 +217,7 @@ class RestoreNet(nn.Module):
         (law of total variance): with K = 1 it is the aleatoric head alone.
         """
         n = image.shape[0]
-        log_depth, log_scale, up_weights = self.samples_log(image, noise, schedule, aux_image, baseline)
+        log_depth, log_scale, up_weights, beyond = self.samples_log(image, noise, schedule, aux_image, baseline)
         depth_k, sigma_k = to_metres(log_depth, log_scale)
         depth_k = depth_k.reshape(n, -1, depth_k.shape[2], depth_k.shape[3])
         sigma_k = sigma_k.reshape(depth_k.shape)
@@ -212,7 +227,10 @@ class RestoreNet(nn.Module):
         # log-space upsampling keeps ratios (a convex mix of depths at an edge stays between them)
         full = torch.exp(self.to_input_size(
             self.upsampler(torch.log(torch.cat([depth, sigma, spread + 1e-6], dim=1)), up_weights), image))
-        return full[:, :1], full[:, 1:2], full[:, 2:]
+        depth = full[:, :1]
+        if beyond is not None:   # "nothing within range": +inf, published as NaN (REP 118)
+            depth = depth.masked_fill(beyond > 0, float("inf"))
+        return depth, full[:, 1:2], full[:, 2:]
 
     # -- export --------------------------------------------------------------------------------
     def example_inputs(self, height: int, width: int, samples: int = 2) -> Dict[str, torch.Tensor]:

@@ -6,7 +6,7 @@ from typing import Dict, Tuple
 import yaml
 
 PRECISIONS = ("fp32", "bf16")
-BEYOND_LOSSES = ("target", "hinge")
+BEYOND_LOSSES = ("target", "hinge", "mask")
 
 
 @dataclass
@@ -41,7 +41,9 @@ class TrainConfig:
                                         # are published as NaN); off in the recipes that shipped without it
     beyond_loss: str = "target"         # how they learn it: "target": a depth of 1.5 x max_depth, scored like
                                         # a surface; "hinge": only "farther than 1.2 x max_depth", a one-sided
-                                        # L1 outside SILog and the NLL (the sky does not bend the image's scale)
+                                        # L1 outside SILog and the NLL (the sky does not bend the image's scale);
+                                        # "mask": a third head map, "nothing within range", learned by
+                                        # cross-entropy; the depth never sees the sky (arch_args.beyond_head)
     sky_recolour: float = 0.0           # this fraction of synthetic monocular frames gets a sky of another
                                         # time of day (blue hour, sunset, night, haze: recolour_sky)
     stereo: bool = False                # train on rectified stereo pairs (the model takes aux_image, baseline)
@@ -89,6 +91,10 @@ class TrainConfig:
             raise ValueError(f"{source}: sky_recolour is a fraction of frames, in [0, 1], not {cfg.sky_recolour}")
         if cfg.beyond_loss not in BEYOND_LOSSES:
             raise ValueError(f"{source}: beyond_loss must be one of {BEYOND_LOSSES}, not {cfg.beyond_loss!r}")
+        wants_head = cfg.sky_as_far and cfg.beyond_loss == "mask"
+        if bool(cfg.arch_args.get("beyond_head")) != wants_head:
+            raise ValueError(f"{source}: arch_args.beyond_head goes with sky_as_far: true and beyond_loss: mask "
+                             "(one without the other leaves the head untrained or the sky unlearned)")
         if cfg.precision not in PRECISIONS:
             raise ValueError(f"{source}: precision must be one of {PRECISIONS}, not {cfg.precision!r}")
         return cfg

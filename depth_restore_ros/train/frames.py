@@ -102,7 +102,7 @@ class TrainingFrames(torch.utils.data.Dataset):
             # model never paints the sky as a near surface; KITTI-like sparse GT has no such pixels
             sky = ~np.isfinite(depth)
             far = max(beyond, self.config.max_depth)
-            if self.beyond_loss == "hinge":   # a bound, not a depth: the trainer's one-sided term
+            if self.beyond_loss in ("hinge", "mask"):   # a bound, not a depth; or a class of its own
                 depth = np.where(sky, BEYOND_MARGIN * far, depth)
                 masks.append(sky)
             else:

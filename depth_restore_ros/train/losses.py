@@ -34,3 +34,11 @@ def sample_spread(log_samples, valid):
     L1 - 0.5 * spread is the CRPS, minimised when the samples spread like the real errors."""
     diffs = (log_samples[:, :-1] - log_samples[:, 1:]).abs()
     return (diffs * valid).sum() / (valid.sum() * diffs.shape[1]).clamp(min=1)
+
+
+def beyond_mask_loss(logit, beyond, valid):
+    """Binary cross-entropy of the "nothing within range" logit on every pixel whose answer is known
+    (surfaces: 0, sky / beyond range: 1); the depth terms never see the sky."""
+    known = valid + beyond
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logit, beyond.expand_as(logit), reduction="none")
+    return (bce * known).sum() / known.sum().clamp(min=1)

@@ -22,7 +22,7 @@ from ..models.checkpoint import load_matching_weights
 from ..models.export import write_model_folder
 from .config import TrainConfig
 from .frames import TrainingFrames
-from .losses import l1_log_loss, laplace_nll, relative_l1_loss, sample_spread, silog_loss
+from .losses import beyond_mask_loss, l1_log_loss, laplace_nll, relative_l1_loss, sample_spread, silog_loss
 
 
 def model_config_for(cfg: TrainConfig, model=None) -> ModelConfig:
@@ -144,13 +144,14 @@ class Trainer:
         tmp.replace(self.run_dir / "last.pt")  # never leave a half-written checkpoint behind
 
     def loss(self, image, log_gt, valid, aux_image=None, baseline=None):
-        """`valid` (N, 1 or 2, H, W): surfaces, and (beyond_loss "hinge") pixels only known to lie
-        beyond range, whose log_gt is the bound they must pass."""
+        """`valid` (N, 1 or 2, H, W): surfaces, and (beyond_loss "hinge" or "mask") pixels only known
+        to lie beyond range; "hinge": their log_gt is the bound they must pass."""
         valid, beyond = valid[:, :1], (valid[:, 1:] if valid.shape[1] == 2 else None)
         stereo = {} if aux_image is None else dict(aux_image=aux_image, baseline=baseline)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.cfg.precision == "bf16"):
-            log_pred, log_scale = self.model.forward_log(image, **stereo)  # (N, K, H, W): K samples (1 for mono)
-        log_pred, log_scale = log_pred.float(), log_scale.float()  # losses in float32 whatever the precision
+            outputs = self.model.forward_log(image, **stereo)  # (N, K, H, W): K samples (1 for mono)
+        # losses in float32 whatever the precision; a third output is the beyond-range logit
+        log_pred, log_scale, *beyond_logit = [t.float() for t in outputs]
         k = log_pred.shape[1]
         each, gt_each, valid_each, scale_each = per_row(log_pred, log_gt, valid, log_scale)
         # what SILog and L1 score: every sample, or (mean_loss) their mean, the published depth
@@ -161,7 +162,10 @@ class Trainer:
                      nll=laplace_nll(each, scale_each, gt_each, valid_each))
         total = (self.cfg.silog_weight * parts["silog"] + self.cfg.l1_weight * parts["l1"]
                  + self.cfg.nll_weight * parts["nll"])
-        if beyond is not None:   # every sample must come out past the bound; nearer costs like the L1
+        if beyond is not None and beyond_logit:   # "mask": is anything within range here? (BCE)
+            parts["beyond"] = beyond_mask_loss(beyond_logit[0], beyond, valid)
+            total = total + parts["beyond"]
+        elif beyond is not None:   # "hinge": every sample must come out past the bound; nearer costs like the L1
             _, _, beyond_each = per_row(log_pred, log_gt, beyond)
             short = torch.relu(gt_each - each) * beyond_each
             parts["beyond"] = short.sum() / (valid_each.sum() + beyond_each.sum()).clamp(min=1)

@@ -43,3 +43,21 @@ def test_dynamic_batch_and_size(exported):
 def test_parity_with_torch(exported):
     model, folder = exported
     assert onnx_parity(model, folder / "model.onnx", sample_hw=(96, 160)) < 1e-3
+
+
+@pytest.mark.parametrize("logit, finite", [(-10.0, 1.0), (10.0, 0.0)])
+def test_beyond_head_publishes_nan_where_it_sees_nothing_within_range(tmp_path, logit, finite):
+    """mono_unet's third map says "no surface within range" (the sky): the exported depth is +inf
+    there and the estimator publishes NaN (REP 118), through ONNX Runtime and torch alike."""
+    from depth_restore_ros import Estimator
+    args = {**SMALL, "beyond_head": True}
+    model = build_model("mono_unet", **args)
+    with torch.no_grad():
+        model.head.body[-1].bias[2] = logit
+    folder = write_model_folder(model, ModelConfig(name="t", arch="mono_unet", arch_args=args), tmp_path)
+    if finite:   # (+inf on both sides is no number to compare)
+        assert onnx_parity(model, folder / "model.onnx", sample_hw=(96, 160)) < 1e-3
+    rgb = np.random.default_rng(0).integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    for backend in ("onnxruntime", "torch"):
+        depth = Estimator.from_pretrained(str(folder), backend=backend).predict(rgb).depth
+        assert np.isfinite(depth).mean() == finite

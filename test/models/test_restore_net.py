@@ -87,6 +87,27 @@ def test_onnx_graph_takes_any_number_of_samples_and_steps(tmp_path, arch_args):
     assert not np.allclose(outs[(5, 2)], outs[(5, 6)])    # the step count reaches the graph
 
 
+@pytest.mark.parametrize("logit, finite", [(-10.0, 1.0), (10.0, 0.0)])
+def test_beyond_head_is_one_map_per_image_and_publishes_nan(tmp_path, logit, finite):
+    """The "nothing within range" logit does not depend on the noise: one (N, 1) map however many
+    samples; where it is positive the exported depth is +inf, which the estimator publishes as NaN."""
+    from depth_restore_ros import Estimator
+    args = {**WITH_CONTEXT, "beyond_head": True}
+    model = randomised(build_model("restore_net", **args))
+    with torch.no_grad():
+        model.beyond[-1].bias.fill_(logit)
+    log_depth, _, beyond = model.train().forward_log(torch.randn(2, 3, 64, 96), samples=3)
+    assert log_depth.shape == (2, 3, 64, 96) and beyond.shape == (2, 1, 64, 96)
+    config = ModelConfig(name="r", arch="restore_net", arch_args=args, stochastic=True,
+                         input_names=("image", "noise", "schedule"), output_names=("depth", "sigma", "spread"),
+                         latent_channels=16)
+    folder = write_model_folder(model.eval(), config, tmp_path / "m")
+    rgb = np.random.default_rng(0).integers(0, 255, (64, 96, 3), dtype=np.uint8)
+    prediction = Estimator.from_pretrained(str(folder), backend="onnxruntime").predict(rgb, num_samples=3)
+    assert np.isfinite(prediction.depth).mean() == finite
+    assert np.array_equal(np.isfinite(prediction.uncertainty), np.isfinite(prediction.depth))
+
+
 def test_plane_sweep_peaks_at_the_true_disparity():
     from depth_restore_ros.models.av_lfe import PlaneSweep
     sweep = PlaneSweep(canonical_focal=100.0, planes=16, stride=4)

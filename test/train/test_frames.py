@@ -1,5 +1,6 @@
 """Training frames: canonical metric targets, zoom keeps metres, sky learns "beyond range"."""
 import numpy as np
+import pytest
 import torch
 
 from depth_restore_ros.data.datasets import open_dataset
@@ -46,8 +47,9 @@ def test_unknown_depth_is_ignored_unless_the_data_set_says_it_means_beyond_range
     assert off[0, :20].sum() == 0                                          # the shipped recipes' behaviour
 
 
-def test_hinge_marks_the_sky_as_a_bound_in_a_second_mask():
-    _, log_gt, masks = TrainingFrames(Plane(nan_means_beyond=80.0), CONFIG, (96, 128), beyond_loss="hinge")[0]
+@pytest.mark.parametrize("beyond_loss", ["hinge", "mask"])
+def test_hinge_and_mask_mark_the_sky_in_a_second_mask(beyond_loss):
+    _, log_gt, masks = TrainingFrames(Plane(nan_means_beyond=80.0), CONFIG, (96, 128), beyond_loss=beyond_loss)[0]
     assert masks.shape == (2, 96, 128)
     assert masks[0, :20].sum() == 0 and masks[0, 20:].min() == 1             # surfaces: the plane only
     assert masks[1, :20].min() == 1 and masks[1, 20:].sum() == 0             # beyond range: the sky only

@@ -264,6 +264,35 @@ def test_beyond_range_hinge_costs_only_when_nearer_than_its_bound_and_leaves_the
         TrainConfig.from_dict({**yaml.safe_load(CONFIG.read_text()), "sky_recolour": 1.5})
 
 
+def test_beyond_range_mask_is_a_class_of_its_own_that_the_depth_never_sees(tmp_path):
+    from depth_restore_ros.train.config import TrainConfig
+    from depth_restore_ros.train.trainer import Trainer
+    recipe = {**yaml.safe_load(CONFIG.read_text()), "sky_as_far": True, "beyond_loss": "mask", "steps": 1000,
+              "lr": 0.01}
+    with pytest.raises(ValueError, match="beyond_head"):   # the head is what learns it
+        TrainConfig.from_dict(recipe)
+    recipe["arch_args"] = {**recipe["arch_args"], "beyond_head": True}
+    with pytest.raises(ValueError, match="beyond_head"):   # and a head needs the loss
+        TrainConfig.from_dict({**recipe, "beyond_loss": "hinge"})
+    trainer = Trainer(TrainConfig.from_dict(recipe), tmp_path / "m")
+    gen = torch.Generator().manual_seed(0)
+    image = torch.randn(2, 3, 64, 96, generator=gen)
+    surfaces = torch.zeros(2, 1, 64, 96)
+    surfaces[:, :, 16:] = 1
+    both = torch.cat([surfaces, 1 - surfaces], 1)
+    log_gt = torch.rand(2, 1, 64, 96, generator=gen) * 2
+    trainer.model.eval()
+    _, alone = trainer.loss(image, log_gt, surfaces)
+    _, near = trainer.loss(image, torch.where(surfaces > 0, log_gt, -10.0), both)
+    _, far = trainer.loss(image, torch.where(surfaces > 0, log_gt, 10.0), both)
+    assert near == far and near["beyond"] > 0      # the sky's "depth" plays no part
+    for part in ("silog", "l1", "nll"):
+        assert alone[part] == pytest.approx(near[part])
+    trainer.model.train()
+    bce = [trainer.train_step((image, log_gt, both))[1]["beyond"] for _ in range(30)]
+    assert bce[-1] < 0.2 * bce[0]                  # and the head learns it
+
+
 def test_ema_ships_the_moving_average_and_resumes_it(tmp_path):
     _, run = train_variant(tmp_path, CONFIG, "ema", steps=6, checkpoint_every=3, ema_decay=0.5)
     blob = torch.load(run / "last.pt", weights_only=True)
