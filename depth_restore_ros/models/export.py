@@ -57,7 +57,17 @@ def onnx_parity(model: torch.nn.Module, onnx_path: Path, sample_hw=(240, 320), s
     with torch.no_grad():  # not inference_mode: a scripted part refuses inference tensors
         ref = [t.numpy() for t in model.eval()(*(torch.from_numpy(v) for v in inputs.values()))]
     got = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"]).run(None, inputs)
-    return max(float(np.max(np.abs(g - r) / np.maximum(np.abs(r), 1e-2))) for g, r in zip(got, ref))
+    return max(relative_difference(g, r) for g, r in zip(got, ref))
+
+
+def relative_difference(got: np.ndarray, ref: np.ndarray) -> float:
+    """Over the values both call finite (+inf: "nothing within range"); inf where they disagree on that."""
+    finite = np.isfinite(ref)
+    if not np.array_equal(finite, np.isfinite(got)):
+        return float("inf")
+    if not finite.any():
+        return 0.0
+    return float(np.max(np.abs(got[finite] - ref[finite]) / np.maximum(np.abs(ref[finite]), 1e-2)))
 
 
 def write_model_folder(model: torch.nn.Module, config: ModelConfig, out_dir) -> Path:
