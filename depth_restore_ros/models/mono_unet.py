@@ -5,7 +5,7 @@ builds on). Decoder: upsample, concatenate the skip, fuse, up to stride 2; a hea
 and a log-scale per pixel, upsampled to the input size.
 
 Outputs, both (N, 1, H, W) in metres for a camera of the config's canonical focal length:
-- `depth`: exp(log-depth); with `beyond_head`, +inf where a third map says nothing is within range
+- `depth`: exp(log-depth); with `beyond_head`, +inf where its own map says nothing is within range
   (the sky), a decision learned apart from the depth (TrainConfig.beyond_loss "mask");
 - `sigma`: 1-sigma of a Laplace distribution on log-depth, turned into metres (sqrt(2) * b * depth),
   learned by negative log-likelihood: the aleatoric uncertainty this single-pass model can state.
@@ -68,27 +68,33 @@ class Decoder(nn.Module):
 
 
 class DepthHead(nn.Module):
-    """Log-depth and log-scale at stride 2, then bilinear to the input size; with `beyond`, a third
-    map: the logit of "nothing within range here" (sky), learned apart from the depth."""
+    """Log-depth and log-scale at stride 2, then bilinear to the input size."""
 
-    def __init__(self, in_ch: int, log_depth_init: float = 1.0, beyond: bool = False):
+    def __init__(self, in_ch: int, log_depth_init: float = 1.0):
         super().__init__()
-        self.beyond = bool(beyond)
-        self.body = nn.Sequential(conv_bn_act(in_ch, in_ch, 3), nn.Conv2d(in_ch, 3 if beyond else 2, 1))
+        self.body = nn.Sequential(conv_bn_act(in_ch, in_ch, 3), nn.Conv2d(in_ch, 2, 1))
         nn.init.zeros_(self.body[-1].weight)
-        with torch.no_grad():   # the beyond logit starts at "a surface" (sigmoid(-4) = 0.02)
-            self.body[-1].bias.copy_(torch.tensor([log_depth_init, -2.0, -4.0][:3 if beyond else 2]))
+        with torch.no_grad():
+            self.body[-1].bias.copy_(torch.tensor([log_depth_init, -2.0]))
 
-    def split(self, out: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """(log-depth, clamped log-scale[, beyond logit])."""
-        return (out[:, :1], out[:, 1:2].clamp(-6.0, 3.0)) + ((out[:, 2:3],) if self.beyond else ())
+    def at_stride(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Log-depth and (clamped) log-scale at the features' own resolution."""
+        out = self.body(x)
+        return out[:, :1], out[:, 1:].clamp(-6.0, 3.0)
 
-    def at_stride(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """The maps at the features' own resolution."""
-        return self.split(self.body(x))
+    def forward(self, x: torch.Tensor, size: Tuple[int, int]) -> Tuple[torch.Tensor, torch.Tensor]:
+        out = F.interpolate(self.body(x), size=size, mode="bilinear", align_corners=False)
+        return out[:, :1], out[:, 1:].clamp(-6.0, 3.0)
 
-    def forward(self, x: torch.Tensor, size: Tuple[int, int]) -> Tuple[torch.Tensor, ...]:
-        return self.split(F.interpolate(self.body(x), size=size, mode="bilinear", align_corners=False))
+
+def beyond_logit_head(in_ch: int, hidden: int) -> nn.Module:
+    """The logit of "nothing within range here" (the sky), a module of its own so that it can be
+    trained on a frozen network (TrainConfig.train_only) whose depth then stays what it was; it
+    starts at "a surface" (sigmoid(-4) = 0.02)."""
+    head = nn.Sequential(conv_bn_act(in_ch, hidden, 3), nn.Conv2d(hidden, 1, 1))
+    nn.init.zeros_(head[-1].weight)
+    nn.init.constant_(head[-1].bias, -4.0)
+    return head
 
 
 def to_metres(log_depth: torch.Tensor, log_scale: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -102,11 +108,17 @@ class MonoUNet(nn.Module):
         super().__init__()
         self.encoder = Encoder(channels, depths)
         self.decoder = Decoder(self.encoder.channels, dec_channels)
-        self.head = DepthHead(self.decoder.out_channels, beyond=beyond_head)
+        self.head = DepthHead(self.decoder.out_channels)
+        self.beyond = beyond_logit_head(self.decoder.out_channels, 16) if beyond_head else None
 
     def forward_log(self, image: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Log-depth and log-scale (and the beyond logit): what training losses use."""
-        return self.head(self.decoder(self.encoder(image)), image.shape[2:])
+        features = self.decoder(self.encoder(image))
+        maps = self.head(features, image.shape[2:])
+        if self.beyond is None:
+            return maps
+        logit = F.interpolate(self.beyond(features), size=image.shape[2:], mode="bilinear", align_corners=False)
+        return maps + (logit,)
 
     def forward(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         log_depth, log_scale, *beyond = self.forward_log(image)

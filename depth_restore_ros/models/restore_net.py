@@ -34,7 +34,7 @@ from .blocks import SeparableConv, conv_bn_act
 from .diffusion import Denoiser, RestorationLoop, repeat_samples
 from .av_lfe import AuxiliaryViewEnhancement
 from .invertible import InvertibleStage, freeze_lipschitz_weights
-from .mono_unet import Decoder, DepthHead, Encoder, to_metres
+from .mono_unet import Decoder, DepthHead, Encoder, beyond_logit_head, to_metres
 
 
 class SharedSkipFuse(nn.Module):
@@ -80,14 +80,6 @@ class ConvexUpsampler(nn.Module):
                                  dim=2)                                          # (N, C, 9, h, w)
         mixed = (neighbours.unsqueeze(3) * weights.unsqueeze(1)).sum(dim=2)       # (N, C, 16, h, w)
         return F.pixel_shuffle(mixed.reshape(n, c * 16, h, w), 4)                # (N, C, 4h, 4w)
-
-
-def beyond_logit_head(in_ch: int, hidden: int) -> nn.Module:
-    """The "nothing within range" logit (trained by beyond_loss "mask"); starts at "a surface"."""
-    head = nn.Sequential(conv_bn_act(in_ch, hidden, 3), nn.Conv2d(hidden, 1, 1))
-    nn.init.zeros_(head[-1].weight)
-    nn.init.constant_(head[-1].bias, -4.0)
-    return head
 
 
 def fine_stage(ch: int, invertible: bool, blocks: int, hidden: int) -> nn.Module:

@@ -60,6 +60,8 @@ class TrainConfig:
                                         # statistics) with this decay per step; 0: the last step's weights
     init_from: str = ""                 # fine-tuning: a model name, model folder or checkpoint whose tensors
                                         # (same name and shape) start this run; the rest start fresh
+    train_only: Tuple[str, ...] = ()    # with init_from: only parameters whose names start so train (e.g.
+                                        # [beyond.]); the rest, BatchNorm statistics too, stay as loaded
     precision: str = "fp32"             # "bf16": convolutions in bfloat16 under autocast (weights and
                                         # losses stay float32); `depth-restore bench train-step` says the gain
     threads: int = 0                    # torch threads; 0 = all cores
@@ -79,7 +81,7 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"{source}: unknown keys {unknown}; known: {sorted(known)}")
         data = dict(data)
-        for key in ("crop", "zoom"):
+        for key in ("crop", "zoom", "train_only"):
             if key in data:
                 data[key] = tuple(data[key])
         cfg = cls(**data)
@@ -95,6 +97,8 @@ class TrainConfig:
         if bool(cfg.arch_args.get("beyond_head")) != wants_head:
             raise ValueError(f"{source}: arch_args.beyond_head goes with sky_as_far: true and beyond_loss: mask "
                              "(one without the other leaves the head untrained or the sky unlearned)")
+        if cfg.train_only and not cfg.init_from:
+            raise ValueError(f"{source}: train_only trains part of a network loaded by init_from; init_from is empty")
         if cfg.precision not in PRECISIONS:
             raise ValueError(f"{source}: precision must be one of {PRECISIONS}, not {cfg.precision!r}")
         return cfg

@@ -87,6 +87,25 @@ def weights_file(name_or_path: str) -> Path:
     return path if path.is_file() else resolve_model_dir(name_or_path) / "model.pt"
 
 
+def freeze_all_but(model: torch.nn.Module, prefixes) -> list:
+    """train_only: parameters named with one of `prefixes` train, the rest freeze; returns the former."""
+    trainable = [p for name, p in model.named_parameters() if name.startswith(tuple(prefixes))]
+    if not trainable:
+        raise ValueError(f"train_only {list(prefixes)} names no parameter of the {type(model).__name__}")
+    for name, p in model.named_parameters():
+        p.requires_grad_(name.startswith(tuple(prefixes)))
+    return trainable
+
+
+def training_mode(model: torch.nn.Module) -> None:
+    """train(), except modules whose every parameter is frozen: they keep their BatchNorm statistics."""
+    model.train()
+    for module in model.modules():
+        params = list(module.parameters())
+        if params and not any(p.requires_grad for p in params):
+            module.eval()
+
+
 def per_row(log_pred, log_gt, valid, *more):
     """(N, K, H, W) predictions (and `more` of that shape) with their (N, 1, H, W) ground truth and
     mask, flattened to K * N single-channel rows: every sample scored against the same truth."""
@@ -109,7 +128,8 @@ class Trainer:
         if cfg.init_from:  # a resumed run's checkpoint replaces these weights again
             load_matching_weights(self.model, weights_file(cfg.init_from))
         self.model_config = model_config_for(cfg, self.model)
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        trainable = freeze_all_but(self.model, cfg.train_only) if cfg.train_only else list(self.model.parameters())
+        self.optimizer = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.ema = None  # the averaged copy that ships when cfg.ema_decay > 0
         if cfg.ema_decay:
             from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
@@ -232,7 +252,7 @@ class Trainer:
             prerender(dataset, workers=os.cpu_count() or 1, progress=progress)
         lowres_until = int(self.cfg.steps * self.cfg.lowres_fraction)
         stages = {True: self.training_frames(dataset, augment, 0.5), False: self.training_frames(dataset, augment, 1.0)}
-        self.model.train()
+        training_mode(self.model)
         log = (self.run_dir / "log.jsonl").open("a", buffering=1)  # line-buffered: tail -f works
         bar = tqdm(total=self.cfg.steps, initial=self.step, disable=not progress, desc=self.cfg.name)
         stream, stream_lowres = None, None

@@ -339,3 +339,29 @@ def test_full_resolution_matching_stereo_recipe_trains_and_serves(tmp_path):
     alone = est.predict(pair.rgb, camera=pair.camera)
     assert with_right.depth.shape == alone.depth.shape == (96, 128)
     assert np.isfinite(with_right.depth).any()
+
+
+def test_a_head_trained_on_a_frozen_network_leaves_every_other_tensor_as_it_was(tmp_path):
+    """train_only: the sky head learns on a trained network whose depth (every other tensor, the
+    BatchNorm statistics included) stays bit for bit what it was; the card names both trainings."""
+    from depth_restore_ros.train.config import TrainConfig
+    from depth_restore_ros.train.trainer import Trainer
+    _, base = train_variant(tmp_path, CONFIG, "base", steps=2, checkpoint_every=2)
+    recipe = yaml.safe_load(CONFIG.read_text())
+    head_args = dict(steps=3, checkpoint_every=3, init_from=str(base / "model"), train_only=["beyond."],
+                     sky_as_far=True, beyond_loss="mask", arch_args={**recipe["arch_args"], "beyond_head": True})
+    _, head = train_variant(tmp_path, CONFIG, "head", **head_args)
+    before = torch.load(base / "model" / "model.pt", weights_only=True)
+    after = torch.load(head / "model" / "model.pt", weights_only=True)
+    for name, tensor in before.items():
+        assert torch.equal(after[name], tensor), name
+    new = {name for name in after if name not in before}
+    assert new and all(name.startswith("beyond.") for name in new)
+    assert float(after["beyond.1.bias"]) != -4.0                      # the head did train
+    card = json.loads((head / "model" / "card.json").read_text())
+    assert card["training"]["started_from"]["steps"] == 2
+    assert "base.yaml" in card["training"]["started_from"]["command"]
+    with pytest.raises(ValueError, match="init_from"):
+        TrainConfig.from_dict({**recipe, **head_args, "init_from": ""})
+    with pytest.raises(ValueError, match="names no parameter"):
+        Trainer(TrainConfig.from_dict({**recipe, **head_args, "train_only": ["head_of_sky."]}), tmp_path / "x")
