@@ -87,14 +87,24 @@ class DepthHead(nn.Module):
         return out[:, :1], out[:, 1:].clamp(-6.0, 3.0)
 
 
-def beyond_logit_head(in_ch: int, hidden: int) -> nn.Module:
-    """The logit of "nothing within range here" (the sky), a module of its own so that it can be
-    trained on a frozen network (TrainConfig.train_only) whose depth then stays what it was; it
-    starts at "a surface" (sigmoid(-4) = 0.02)."""
-    head = nn.Sequential(conv_bn_act(in_ch, hidden, 3), nn.Conv2d(hidden, 1, 1))
-    nn.init.zeros_(head[-1].weight)
-    nn.init.constant_(head[-1].bias, -4.0)
-    return head
+class BeyondHead(nn.Module):
+    """The logit of "nothing within range here" (the sky), from fine features and the encoder's
+    deepest, global-context level (a sky is a whole-image judgement as much as a local one). A
+    module of its own, so it can be trained on a frozen network (TrainConfig.train_only) whose depth
+    then stays what it was; it starts at "a surface" (sigmoid(-4) = 0.02)."""
+
+    def __init__(self, fine_ch: int, deep_ch: int, hidden: int = 16):
+        super().__init__()
+        self.fine = conv_bn_act(fine_ch, hidden, 3)
+        self.deep = conv_bn_act(deep_ch, hidden, 1)
+        self.out = nn.Sequential(conv_bn_act(hidden, hidden, 3), nn.Conv2d(hidden, 1, 1))
+        nn.init.zeros_(self.out[-1].weight)
+        nn.init.constant_(self.out[-1].bias, -4.0)
+
+    def forward(self, fine: torch.Tensor, deep: torch.Tensor) -> torch.Tensor:
+        """The logit at the fine features' resolution."""
+        up = F.interpolate(self.deep(deep), size=fine.shape[2:], mode="bilinear", align_corners=False)
+        return self.out(self.fine(fine) + up)
 
 
 def to_metres(log_depth: torch.Tensor, log_scale: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -109,15 +119,17 @@ class MonoUNet(nn.Module):
         self.encoder = Encoder(channels, depths)
         self.decoder = Decoder(self.encoder.channels, dec_channels)
         self.head = DepthHead(self.decoder.out_channels)
-        self.beyond = beyond_logit_head(self.decoder.out_channels, 16) if beyond_head else None
+        self.beyond = BeyondHead(self.decoder.out_channels, channels[-1]) if beyond_head else None
 
     def forward_log(self, image: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Log-depth and log-scale (and the beyond logit): what training losses use."""
-        features = self.decoder(self.encoder(image))
+        levels = self.encoder(image)
+        features = self.decoder(levels)
         maps = self.head(features, image.shape[2:])
         if self.beyond is None:
             return maps
-        logit = F.interpolate(self.beyond(features), size=image.shape[2:], mode="bilinear", align_corners=False)
+        logit = F.interpolate(self.beyond(features, levels[-1]), size=image.shape[2:], mode="bilinear",
+                              align_corners=False)
         return maps + (logit,)
 
     def forward(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:

@@ -34,7 +34,7 @@ from .blocks import SeparableConv, conv_bn_act
 from .diffusion import Denoiser, RestorationLoop, repeat_samples
 from .av_lfe import AuxiliaryViewEnhancement
 from .invertible import InvertibleStage, freeze_lipschitz_weights
-from .mono_unet import Decoder, DepthHead, Encoder, beyond_logit_head, to_metres
+from .mono_unet import BeyondHead, Decoder, DepthHead, Encoder, to_metres
 
 
 class SharedSkipFuse(nn.Module):
@@ -128,8 +128,8 @@ class RestoreNet(nn.Module):
         self.fine2 = fine_stage(dec_channels[1], invertible, invertible_blocks, invertible_hidden)
         self.head = DepthHead(dec_channels[1])
         self.upsampler = ConvexUpsampler(channels[0], channels[1], fine_channels)
-        # per image, optional: the logit of "nothing within range" (sky) at stride 4, from the skip
-        self.beyond = beyond_logit_head(skip_ch, fine_channels) if beyond_head else None
+        # per image, optional: the logit of "nothing within range" (sky) at stride 4, from the skip and level 3
+        self.beyond = BeyondHead(skip_ch, channels[3], fine_channels) if beyond_head else None
 
     # -- the pieces ----------------------------------------------------------------------------
     def encode(self, image: torch.Tensor, aux_image=None, baseline=None):
@@ -145,12 +145,12 @@ class RestoreNet(nn.Module):
                 level = self.aux.match_level
                 f1 = self.aux(f1, (f0, f1)[level], self.encoder.level(aux_image, level), baseline)
         skip = self.context([f1, f2, f3]) if self.context is not None else f1
+        beyond = self.beyond(skip, f3) if self.beyond is not None else None
         if self.latent_stride == 8:
             f3 = F.interpolate(f3, size=[f2.shape[2], f2.shape[3]], mode="bilinear", align_corners=False)
         else:  # fold 2x2 blocks of level 2 into channels (odd sizes: pad to even first)
             f2 = F.pixel_unshuffle(F.pad(f2, [0, f2.shape[3] % 2, 0, f2.shape[2] % 2], mode="replicate"), 2)
         mutual = torch.cat([f2, f3], dim=1)
-        beyond = self.beyond(skip) if self.beyond is not None else None
         return (self.to_latent(mutual), self.to_cond(mutual), self.coarse2.from_skip(skip),
                 self.upsampler.weights(f0, f1), beyond)
 

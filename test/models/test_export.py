@@ -53,7 +53,7 @@ def test_beyond_head_publishes_nan_where_it_sees_nothing_within_range(tmp_path, 
     args = {**SMALL, "beyond_head": True}
     model = build_model("mono_unet", **args)
     with torch.no_grad():
-        model.beyond[-1].bias.fill_(logit)
+        model.beyond.out[-1].bias.fill_(logit)
     folder = write_model_folder(model, ModelConfig(name="t", arch="mono_unet", arch_args=args), tmp_path)
     assert onnx_parity(model, folder / "model.onnx", sample_hw=(96, 160)) < 1e-3
     assert relative_difference(np.array([1.0, np.inf]), np.array([1.0, 2.0])) == np.inf   # validity differs

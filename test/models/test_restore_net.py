@@ -95,7 +95,7 @@ def test_beyond_head_is_one_map_per_image_and_publishes_nan(tmp_path, logit, fin
     args = {**WITH_CONTEXT, "beyond_head": True}
     model = randomised(build_model("restore_net", **args))
     with torch.no_grad():
-        model.beyond[-1].bias.fill_(logit)
+        model.beyond.out[-1].bias.fill_(logit)
     log_depth, _, beyond = model.train().forward_log(torch.randn(2, 3, 64, 96), samples=3)
     assert log_depth.shape == (2, 3, 64, 96) and beyond.shape == (2, 1, 64, 96)
     config = ModelConfig(name="r", arch="restore_net", arch_args=args, stochastic=True,

@@ -357,7 +357,7 @@ def test_a_head_trained_on_a_frozen_network_leaves_every_other_tensor_as_it_was(
         assert torch.equal(after[name], tensor), name
     new = {name for name in after if name not in before}
     assert new and all(name.startswith("beyond.") for name in new)
-    assert float(after["beyond.1.bias"]) != -4.0                      # the head did train
+    assert float(after["beyond.out.1.bias"]) != -4.0                      # the head did train
     card = json.loads((head / "model" / "card.json").read_text())
     assert card["training"]["started_from"]["steps"] == 2
     assert "base.yaml" in card["training"]["started_from"]["command"]
