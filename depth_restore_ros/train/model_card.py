@@ -41,6 +41,10 @@ def write_card(model_dir: Path, cfg, train_seconds: float, steps: int, evaluatio
             "align": evaluation.get("align"),
             "num_images": evaluation.get("num_images"),
             "metrics": evaluation.get("metrics"),
+            # the fraction of ground-truth pixels the model published (a sky head leaves some out):
+            # metrics compare only at comparable coverage
+            "coverage": evaluation.get("coverage"),
+            "beyond_range": evaluation.get("beyond_range"),
             "baselines": evaluation.get("baselines"),
             "command": f"depth-restore eval --model {cfg.name} --data {evaluation.get('data')} "
                        f"--align {evaluation.get('align')} --json eval.json",

@@ -360,6 +360,7 @@ def test_a_head_trained_on_a_frozen_network_leaves_every_other_tensor_as_it_was(
     assert float(after["beyond.out.1.bias"]) != -4.0                      # the head did train
     card = json.loads((head / "model" / "card.json").read_text())
     assert card["training"]["started_from"]["steps"] == 2
+    assert 0 < card["evaluation"]["coverage"] <= 1 and "published_fraction" in card["evaluation"]["beyond_range"]
     assert "base.yaml" in card["training"]["started_from"]["command"]
     with pytest.raises(ValueError, match="init_from"):
         TrainConfig.from_dict({**recipe, **head_args, "init_from": ""})
