@@ -42,8 +42,8 @@ class TrainConfig:
     beyond_loss: str = "target"         # how they learn it: "target": a depth of 1.5 x max_depth, scored like
                                         # a surface; "hinge": only "farther than 1.2 x max_depth", a one-sided
                                         # L1 outside SILog and the NLL (the sky does not bend the image's scale);
-                                        # "mask": a third head map, "nothing within range", learned by
-                                        # cross-entropy; the depth never sees the sky (arch_args.beyond_head)
+                                        # "mask": the sky head's "nothing within range" (arch_args.beyond_head),
+                                        # learned by cross-entropy; the depth never sees the sky
     sky_recolour: float = 0.0           # this fraction of synthetic monocular frames gets a sky of another
                                         # time of day (blue hour, sunset, night, haze: recolour_sky)
     stereo: bool = False                # train on rectified stereo pairs (the model takes aux_image, baseline)
