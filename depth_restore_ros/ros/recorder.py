@@ -233,6 +233,8 @@ class DepthRecorder(Node):
             if self.closed:
                 return
             self.closed = True
+        # said before the drain too: a close that stalls then shows where (the demo test saw one once)
+        self.get_logger().info(f"closing bag {self.bag.bag_path}: {self.bag.queue.qsize()} jobs to write")
         counts = self.bag.close()
         self.get_logger().info(f"closed bag {self.bag.bag_path} ({self.frames} depth frames): "
                                + ", ".join(f"{t}={n}" for t, n in counts.items()))
