@@ -107,6 +107,12 @@ class BeyondHead(nn.Module):
         return self.out(self.fine(fine) + up)
 
 
+def beyond_as_inf(depth: torch.Tensor, beyond_logit: torch.Tensor) -> torch.Tensor:
+    """Depth +inf where the beyond logit says nothing is within range (the sky): the estimator
+    publishes it as NaN (REP 118), and the exported graph keeps its outputs."""
+    return depth.masked_fill(beyond_logit > 0, float("inf"))
+
+
 def to_metres(log_depth: torch.Tensor, log_scale: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     depth = torch.exp(log_depth)
     return depth, depth * torch.exp(log_scale) * (2.0 ** 0.5)
@@ -135,6 +141,4 @@ class MonoUNet(nn.Module):
     def forward(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         log_depth, log_scale, *beyond = self.forward_log(image)
         depth, sigma = to_metres(log_depth, log_scale)
-        if beyond:   # "nothing within range": +inf, which the estimator publishes as NaN (REP 118)
-            depth = depth.masked_fill(beyond[0] > 0, float("inf"))
-        return depth, sigma
+        return (beyond_as_inf(depth, beyond[0]) if beyond else depth), sigma

@@ -34,7 +34,7 @@ from .blocks import SeparableConv, conv_bn_act
 from .diffusion import Denoiser, RestorationLoop, repeat_samples
 from .av_lfe import AuxiliaryViewEnhancement
 from .invertible import InvertibleStage, freeze_lipschitz_weights
-from .mono_unet import BeyondHead, Decoder, DepthHead, Encoder, to_metres
+from .mono_unet import BeyondHead, Decoder, DepthHead, Encoder, beyond_as_inf, to_metres
 
 
 class SharedSkipFuse(nn.Module):
@@ -219,9 +219,7 @@ class RestoreNet(nn.Module):
         # log-space upsampling keeps ratios (a convex mix of depths at an edge stays between them)
         full = torch.exp(self.to_input_size(
             self.upsampler(torch.log(torch.cat([depth, sigma, spread + 1e-6], dim=1)), up_weights), image))
-        depth = full[:, :1]
-        if beyond is not None:   # "nothing within range": +inf, published as NaN (REP 118)
-            depth = depth.masked_fill(beyond > 0, float("inf"))
+        depth = full[:, :1] if beyond is None else beyond_as_inf(full[:, :1], beyond)
         return depth, full[:, 1:2], full[:, 2:]
 
     # -- export --------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ class TrainingFrames(torch.utils.data.Dataset):
         self.base_scale = base_scale  # < 1: train on a down-scaled view (same field of view, fewer pixels)
         self.aux_dropout = aux_dropout
         self.sky_as_far = sky_as_far
-        self.beyond_loss = beyond_loss  # "hinge": valid gets a second channel, the beyond-range pixels
+        self.beyond_loss = beyond_loss  # "hinge", "mask": valid gets a second channel, the beyond-range pixels
         self.sky_recolour = sky_recolour  # this fraction of monocular frames gets another sky (recolour_sky)
 
     def __len__(self):

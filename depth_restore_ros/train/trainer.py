@@ -89,11 +89,12 @@ def weights_file(name_or_path: str) -> Path:
 
 def freeze_all_but(model: torch.nn.Module, prefixes) -> list:
     """train_only: parameters named with one of `prefixes` train, the rest freeze; returns the former."""
-    trainable = [p for name, p in model.named_parameters() if name.startswith(tuple(prefixes))]
+    prefixes = tuple(prefixes)
+    for name, p in model.named_parameters():
+        p.requires_grad_(name.startswith(prefixes))
+    trainable = [p for p in model.parameters() if p.requires_grad]
     if not trainable:
         raise ValueError(f"train_only {list(prefixes)} names no parameter of the {type(model).__name__}")
-    for name, p in model.named_parameters():
-        p.requires_grad_(name.startswith(tuple(prefixes)))
     return trainable
 
 
