@@ -43,6 +43,9 @@ def _clean(out: Path):
         (out / name).unlink(missing_ok=True)
 
 
+RECORDER_CLOSE_S = 30.0  # SIGINT to SIGTERM: a bag of full-size clouds can take a while to close
+
+
 def start_graph(graph: Graph, args, out: Path):
     """Recorder and mono node first; the camera only once the recorder hears every node output."""
     from ..inference.registry import DEFAULT_MODEL
@@ -174,6 +177,9 @@ def run(args) -> int:
             print("starting the nodes (the mono node loads its model) ...")
             camera = start_graph(graph, args, out)
             sent = follow(graph, camera, feed, args.frames, t0 + args.timeout, not args.no_progress)
+            # the producers first, then the recorder on its own, with time to drain and close its bag
+            graph.stop(["camera", "mono"])
+            graph.stop(["recorder"], sigint_s=RECORDER_CLOSE_S)
     except GraphError as exc:  # a node died or never got ready: say which, and where its log is
         print(f"demo failed: {exc}\nlogs: {out / 'logs'}")
         return 1

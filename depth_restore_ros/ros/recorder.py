@@ -18,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+import rclpy.logging
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -233,18 +234,21 @@ class DepthRecorder(Node):
             if self.closed:
                 return
             self.closed = True
-        # said before the drain too: a close that stalls then shows where (the demo test saw one once)
-        self.get_logger().info(f"closing bag {self.bag.bag_path}: {self.bag.queue.qsize()} jobs to write")
+        # After a signal the context is gone: the node's logger would try (and fail, noisily) to
+        # publish to /rosout, so these lines go to a child logger not registered there (console only).
+        # Said before the drain too: a close that stalls then shows where (the demo test saw one once).
+        log = rclpy.logging.get_logger(f"{self.get_logger().name}.bag")
+        log.info(f"closing bag {self.bag.bag_path}: {self.bag.queue.qsize()} jobs to write")
         counts = self.bag.close()
-        self.get_logger().info(f"closed bag {self.bag.bag_path} ({self.frames} depth frames): "
-                               + ", ".join(f"{t}={n}" for t, n in counts.items()))
+        log.info(f"closed bag {self.bag.bag_path} ({self.frames} depth frames): "
+                 + ", ".join(f"{t}={n}" for t, n in counts.items()))
 
 
 def _release(node):
-    # Destroy first: after a signal the context is gone, and a live node's logger would try (and
-    # fail, noisily) to publish the closing line to /rosout.
-    node.destroy_node()
+    # The bag first: closing it needs no ROS, so nothing in the middleware's teardown can keep the
+    # metadata from being written.
     node.close()
+    node.destroy_node()
 
 
 def main(args=None):
