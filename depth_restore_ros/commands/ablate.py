@@ -6,7 +6,8 @@ stereo: mono-restore vs stereo-restore on held-out synthetic stereo pairs, with 
 same run (its density and errors where it matched, and with its holes filled).
 Every row uses its recipe's data and budget (or --steps for all); results go to markdown and JSON.
 Rows of shipped models name the recipe that made them (stage 2, the sky head on the frozen network),
-so they are reused as shipped and score the published depth (sky left NaN: see the Density column).
+so they are reused as shipped; every row scores the depth network on every pixel (a sky head's mask
+is not applied: it decides where to publish, not what depth).
 """
 import json
 import shlex

@@ -26,6 +26,9 @@ def add_arguments(parser):
     parser.add_argument("--max-images", type=int, help="evaluate this many frames spread over the set")
     parser.add_argument("--backend", default="auto", choices=BACKENDS)
     parser.add_argument("--num-samples", type=int, help="samples per image for stochastic models")
+    parser.add_argument("--no-mask-beyond", dest="mask_beyond", action="store_false",
+                        help="score the depth network on every pixel: its depth also where the sky head "
+                             "says nothing lies within range (published as NaN by default)")
     parser.add_argument("--uncertainty", metavar="PNG", nargs="?", const="",
                         help="also score the uncertainty (sparsification, AUSE, Spearman); with a path, "
                              "plot the sparsification curves there")
@@ -64,7 +67,7 @@ def run(args) -> int:
             options.update(aux_rgb=sample.right_rgb, baseline_m=sample.baseline_m)
         if args.num_samples:
             options["num_samples"] = args.num_samples
-        pred = est.predict(sample.rgb, camera=sample.camera, **options)
+        pred = est.predict(sample.rgb, camera=sample.camera, mask_beyond=args.mask_beyond, **options)
         return (pred.depth, pred.uncertainty) if args.uncertainty is not None else pred.depth
 
     picture = []
@@ -78,7 +81,7 @@ def run(args) -> int:
                       progress=not args.no_progress, on_image=keep)
     seconds = time.perf_counter() - start
     result = {"model": args.model, "data": args.data, "backend": getattr(est, "backend_name", args.backend),
-              "seconds": round(seconds, 2), **result}
+              "mask_beyond": args.mask_beyond, "seconds": round(seconds, 2), **result}
     m, base = result["metrics"], result["baselines"]["constant_median"]["metrics"]
     print(f"{args.model} on {args.data} ({result['num_images']} images, align {args.align}, "
           f"coverage {100 * result['coverage']:.1f}%, {seconds:.1f} s)")

@@ -34,7 +34,9 @@ class ModelConfig:
     diffusion_strength: float = 0.5
     default_samples: int = 1             # K when the caller does not say
     input_names: Tuple[str, ...] = ("image",)
-    output_names: Tuple[str, ...] = ("depth", "sigma")  # (N,1,H,W) canonical metres, 1-sigma metres
+    # (N,1,H,W) canonical metres, 1-sigma metres; stochastic models add "spread" (metres), models with
+    # a sky head "beyond" (a logit, > 0 where nothing lies within range)
+    output_names: Tuple[str, ...] = ("depth", "sigma")
 
     def save(self, path) -> None:
         Path(path).write_text(json.dumps(asdict(self), indent=2) + "\n")

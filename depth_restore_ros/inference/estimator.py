@@ -133,9 +133,11 @@ class Estimator:
 
     def predict(self, rgb: np.ndarray, camera: Optional[Sequence[float]] = None, aux_rgb=None,
                 baseline_m: Optional[float] = None, num_samples: Optional[int] = None,
-                diffusion_steps: Optional[int] = None) -> Prediction:
+                diffusion_steps: Optional[int] = None, mask_beyond: bool = True) -> Prediction:
         """Depth and uncertainty at rgb's resolution. `num_samples` (K) and `diffusion_steps` apply
-        to stochastic models (default: the model's); deterministic models ignore them (K = 1)."""
+        to stochastic models (default: the model's); deterministic models ignore them (K = 1).
+        `mask_beyond`: NaN where the model's sky head (if it has one) says nothing lies within range;
+        False keeps the depth network's own value there (still NaN beyond max_depth)."""
         _check_rgb(rgb, "rgb")
         camera = _check_camera(camera, rgb.shape)
         if aux_rgb is not None and not self.config.stereo:
@@ -169,6 +171,8 @@ class Estimator:
         spread = preprocess.to_image(outputs["spread"][0, 0] * ratio, rgb.shape[:2]) if "spread" in outputs else None
         np.maximum(depth, self.config.min_depth, out=depth)
         invalid = ~(depth <= self.config.max_depth)  # also catches NaN from the network
+        if mask_beyond and "beyond" in outputs:
+            invalid |= preprocess.to_image(outputs["beyond"][0, 0], rgb.shape[:2]) > 0
         for values in (depth, sigma) if spread is None else (depth, sigma, spread):
             values[invalid] = np.nan
         t3 = time.perf_counter()

@@ -61,7 +61,7 @@ def onnx_parity(model: torch.nn.Module, onnx_path: Path, sample_hw=(240, 320), s
 
 
 def relative_difference(got: np.ndarray, ref: np.ndarray) -> float:
-    """Over the values both call finite (+inf: "nothing within range"); inf where they disagree on that."""
+    """Over the values both call finite; inf where they disagree on which those are."""
     finite = np.isfinite(ref)
     if not np.array_equal(finite, np.isfinite(got)):
         return float("inf")

@@ -4,11 +4,13 @@ Encoder: 4 levels at strides 2, 4, 8, 16 (levels 0-3, the layout the restoration
 builds on). Decoder: upsample, concatenate the skip, fuse, up to stride 2; a head predicts log-depth
 and a log-scale per pixel, upsampled to the input size.
 
-Outputs, both (N, 1, H, W) in metres for a camera of the config's canonical focal length:
-- `depth`: exp(log-depth); with `beyond_head`, +inf where its own map says nothing is within range
-  (the sky), a decision learned apart from the depth (TrainConfig.beyond_loss "mask");
+Outputs, each (N, 1, H, W); metres for a camera of the config's canonical focal length:
+- `depth`: exp(log-depth);
 - `sigma`: 1-sigma of a Laplace distribution on log-depth, turned into metres (sqrt(2) * b * depth),
-  learned by negative log-likelihood: the aleatoric uncertainty this single-pass model can state.
+  learned by negative log-likelihood: the aleatoric uncertainty this single-pass model can state;
+- with `beyond_head`, a third, `beyond`: a logit, positive where nothing lies within range (the sky),
+  a decision learned apart from the depth (TrainConfig.beyond_loss "mask"); the Estimator publishes
+  NaN there unless told to keep the depth network's value.
 """
 from typing import List, Sequence, Tuple
 
@@ -107,12 +109,6 @@ class BeyondHead(nn.Module):
         return self.out(self.fine(fine) + up)
 
 
-def beyond_as_inf(depth: torch.Tensor, beyond_logit: torch.Tensor) -> torch.Tensor:
-    """Depth +inf where the beyond logit says nothing is within range (the sky): the estimator
-    publishes it as NaN (REP 118), and the exported graph keeps its outputs."""
-    return depth.masked_fill(beyond_logit > 0, float("inf"))
-
-
 def to_metres(log_depth: torch.Tensor, log_scale: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     depth = torch.exp(log_depth)
     return depth, depth * torch.exp(log_scale) * (2.0 ** 0.5)
@@ -138,7 +134,6 @@ class MonoUNet(nn.Module):
                               align_corners=False)
         return maps + (logit,)
 
-    def forward(self, image: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, image: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         log_depth, log_scale, *beyond = self.forward_log(image)
-        depth, sigma = to_metres(log_depth, log_scale)
-        return (beyond_as_inf(depth, beyond[0]) if beyond else depth), sigma
+        return to_metres(log_depth, log_scale) + tuple(beyond)

@@ -34,7 +34,7 @@ from .blocks import SeparableConv, conv_bn_act
 from .diffusion import Denoiser, RestorationLoop, repeat_samples
 from .av_lfe import AuxiliaryViewEnhancement
 from .invertible import InvertibleStage, freeze_lipschitz_weights
-from .mono_unet import BeyondHead, Decoder, DepthHead, Encoder, beyond_as_inf, to_metres
+from .mono_unet import BeyondHead, Decoder, DepthHead, Encoder, to_metres
 
 
 class SharedSkipFuse(nn.Module):
@@ -201,8 +201,9 @@ class RestoreNet(nn.Module):
 
     def forward(self, image: torch.Tensor, noise: torch.Tensor, schedule: torch.Tensor, aux_image=None,
                 baseline=None):
-        """(depth, sigma, spread), each (N, 1, H, W) metres at the canonical focal length.
-        Stereo models also take the right view and the baseline (metres; 0 = no right view).
+        """(depth, sigma, spread), each (N, 1, H, W) metres at the canonical focal length, and with
+        a beyond head its (N, 1, H, W) logit. Stereo models also take the right view and the baseline
+        (metres; 0 = no right view).
 
         depth: mean of the K samples. spread: their standard deviation (0 when K = 1).
         sigma: the std of the whole predictive mixture, sqrt(mean aleatoric variance + spread^2)
@@ -219,8 +220,8 @@ class RestoreNet(nn.Module):
         # log-space upsampling keeps ratios (a convex mix of depths at an edge stays between them)
         full = torch.exp(self.to_input_size(
             self.upsampler(torch.log(torch.cat([depth, sigma, spread + 1e-6], dim=1)), up_weights), image))
-        depth = full[:, :1] if beyond is None else beyond_as_inf(full[:, :1], beyond)
-        return depth, full[:, 1:2], full[:, 2:]
+        maps = (full[:, :1], full[:, 1:2], full[:, 2:])
+        return maps if beyond is None else maps + (beyond,)
 
     # -- export --------------------------------------------------------------------------------
     def example_inputs(self, height: int, width: int, samples: int = 2) -> Dict[str, torch.Tensor]:
@@ -235,7 +236,7 @@ class RestoreNet(nn.Module):
         image = {0: "batch", 2: "height", 3: "width"}
         return {"image": image, "noise": {0: "samples", 2: "latent_height", 3: "latent_width"},
                 "schedule": {0: "steps"}, "aux_image": image, "baseline": {0: "batch"},
-                "depth": image, "sigma": image, "spread": image}
+                "depth": image, "sigma": image, "spread": image, "beyond": image}
 
     def prepare_export(self) -> "RestoreNet":
         """Fixed Lipschitz normalisations and a TorchScript loop (exported as an ONNX Loop)."""

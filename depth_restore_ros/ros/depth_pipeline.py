@@ -94,7 +94,8 @@ def process(estimator, image_msg, info_msg, p: dict, compressed: bool, wanted=No
                          float(p["fallback_hfov_deg"]))
     t1 = time.perf_counter()
     pred = estimator.predict(rgb, camera=camera.as_tuple(), num_samples=int(p["num_samples"]) or None,
-                             diffusion_steps=int(p["diffusion_steps"]) or None, **predict_kwargs)
+                             diffusion_steps=int(p["diffusion_steps"]) or None,
+                             mask_beyond=bool(p["mask_beyond"]), **predict_kwargs)
     if pred.depth.shape != rgb.shape[:2] or pred.uncertainty.shape != rgb.shape[:2]:
         raise RuntimeError(f"model {estimator.name} returned depth {pred.depth.shape} / uncertainty "
                            f"{pred.uncertainty.shape} for a {rgb.shape[:2]} image (expected the input size)")

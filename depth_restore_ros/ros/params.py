@@ -62,6 +62,9 @@ COMMON = (
     Param("max_depth", 80.0, "metres; depth beyond is published as NaN (the model's own "
           "max_depth applies too)", range=(0.1, 1000.0)),
     Param("min_depth", 0.0, "metres; depth below is published as NaN (0: keep all)", range=(0.0, 1000.0)),
+    Param("mask_beyond", True, "NaN where the model's sky head says nothing lies within range (the "
+          "sky); false: publish the depth network's value there (e.g. if the head misfires on a "
+          "near, featureless wall)"),
     Param("output_decimation", 1, "publish depth, uncertainty and camera_info at every n-th pixel "
           "(camera_info K and P are scaled to match)", range=(1, 16)),
     Param("publish_points", True, _FLAG.format("the organised point cloud on `points`"), read_only=True),

@@ -83,7 +83,9 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
         else:
             cfg = config_for(variant, steps)
             model_dir = model_for(cfg, runs, progress)
-            predict = estimator_predictor(Estimator.from_pretrained(str(model_dir), backend="onnxruntime"))
+            # the depth networks compared on every pixel: a sky head's mask is a decision of its own
+            predict = estimator_predictor(Estimator.from_pretrained(str(model_dir), backend="onnxruntime"),
+                                          mask_beyond=False)
             row = {"model": str(model_dir), "steps": cfg.steps, "gt_density": cfg.gt_density}
         t0 = time.perf_counter()
         result = evaluate(predict, open_dataset(data), max_images=max_images, progress=progress)

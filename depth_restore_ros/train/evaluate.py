@@ -125,13 +125,13 @@ class BeyondRange:
                 "published_quartiles_m": quartiles}
 
 
-def estimator_predictor(est) -> Callable:
+def estimator_predictor(est, mask_beyond: bool = True) -> Callable:
     """`predict_fn` for evaluate(): an Estimator's depth; a stereo model gets the right view when the
-    sample has one."""
+    sample has one. mask_beyond=False: the depth network's value also where the sky head fires."""
     def predict(sample):
         pair = est.config.stereo and sample.right_rgb is not None
         options = dict(aux_rgb=sample.right_rgb, baseline_m=sample.baseline_m) if pair else {}
-        return est.predict(sample.rgb, camera=sample.camera, **options).depth
+        return est.predict(sample.rgb, camera=sample.camera, mask_beyond=mask_beyond, **options).depth
     return predict
 
 

@@ -42,6 +42,8 @@ def model_config_for(cfg: TrainConfig, model=None) -> ModelConfig:
         config.diffusion_steps, config.diffusion_strength = model.diffusion_steps, model.diffusion_strength
         config.default_samples = cfg.default_samples
         config.size_multiple *= model.input_scale
+    if cfg.arch_args.get("beyond_head"):
+        config.output_names += ("beyond",)
     return config
 
 

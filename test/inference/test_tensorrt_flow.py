@@ -2,7 +2,7 @@
 
 The stand-in implements only the calls the back-end makes, with the signatures of the TensorRT / cuda-python
 docs (see tensorrt_backend's docstring), and a toy engine: depth = 1 + mean |image| over channels,
-sigma = depth / 10. It checks what no machine here can run for real: build once then reuse, the cache
+sigma = depth / 10, beyond = -1 (no sky). It checks what no machine here can run for real: build once then reuse, the cache
 files, rebuild on a bad engine, refusal without allow_build, inputs bound by name through device
 buffers, and the shape checks. It says nothing about TensorRT itself.
 """
@@ -134,14 +134,14 @@ def fake_tensorrt(builds):
             n = int(np.prod(self.shapes["image"]))
             image = np.ctypeslib.as_array((ctypes.c_float * n).from_address(self.addresses["image"]))
             depth = 1 + np.abs(image.reshape(self.shapes["image"])).mean(axis=1)
-            for name, values in (("depth", depth), ("sigma", depth / 10)):
+            for name, values in (("depth", depth), ("sigma", depth / 10), ("beyond", np.full_like(depth, -1.0))):
                 flat = values.astype(np.float32).ravel()
                 ctypes.memmove(self.addresses[name], flat.ctypes.data, flat.nbytes)
             return True
 
     class Engine:
-        names = ["image", "depth", "sigma"]
-        num_io_tensors = 3
+        names = ["image", "depth", "sigma", "beyond"]
+        num_io_tensors = 4
         def get_tensor_name(self, i):
             return self.names[i]
 

@@ -46,18 +46,25 @@ def test_parity_with_torch(exported):
 
 
 @pytest.mark.parametrize("logit, finite", [(-10.0, 1.0), (10.0, 0.0)])
-def test_beyond_head_publishes_nan_where_it_sees_nothing_within_range(tmp_path, logit, finite):
-    """mono_unet's third map says "no surface within range" (the sky): the exported depth is +inf
-    there and the estimator publishes NaN (REP 118), through ONNX Runtime and torch alike."""
+def test_beyond_head_is_an_output_of_its_own_that_the_estimator_masks_with(tmp_path, logit, finite):
+    """mono_unet's sky head says "no surface within range" in a third output, `beyond` (a logit):
+    the estimator publishes NaN where it is positive (REP 118), through ONNX Runtime and torch
+    alike; mask_beyond=False publishes the depth network's own values, the same ones elsewhere."""
     from depth_restore_ros import Estimator
     args = {**SMALL, "beyond_head": True}
     model = build_model("mono_unet", **args)
     with torch.no_grad():
         model.beyond.out[-1].bias.fill_(logit)
-    folder = write_model_folder(model, ModelConfig(name="t", arch="mono_unet", arch_args=args), tmp_path)
+    config = ModelConfig(name="t", arch="mono_unet", arch_args=args, output_names=("depth", "sigma", "beyond"))
+    folder = write_model_folder(model, config, tmp_path)
+    assert [o.name for o in onnx.load(str(folder / "model.onnx")).graph.output] == ["depth", "sigma", "beyond"]
     assert onnx_parity(model, folder / "model.onnx", sample_hw=(96, 160)) < 1e-3
     assert relative_difference(np.array([1.0, np.inf]), np.array([1.0, 2.0])) == np.inf   # validity differs
     rgb = np.random.default_rng(0).integers(0, 255, (120, 160, 3), dtype=np.uint8)
     for backend in ("onnxruntime", "torch"):
-        depth = Estimator.from_pretrained(str(folder), backend=backend).predict(rgb).depth
-        assert np.isfinite(depth).mean() == finite
+        estimator = Estimator.from_pretrained(str(folder), backend=backend)
+        masked, kept = estimator.predict(rgb), estimator.predict(rgb, mask_beyond=False)
+        published = np.isfinite(masked.depth)
+        assert published.mean() == finite and np.isfinite(kept.depth).all()
+        assert np.array_equal(masked.depth[published], kept.depth[published])
+        assert np.array_equal(np.isfinite(masked.uncertainty), published)

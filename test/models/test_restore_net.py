@@ -90,7 +90,7 @@ def test_onnx_graph_takes_any_number_of_samples_and_steps(tmp_path, arch_args):
 @pytest.mark.parametrize("logit, finite", [(-10.0, 1.0), (10.0, 0.0)])
 def test_beyond_head_is_one_map_per_image_and_publishes_nan(tmp_path, logit, finite):
     """The "nothing within range" logit does not depend on the noise: one (N, 1) map however many
-    samples; where it is positive the exported depth is +inf, which the estimator publishes as NaN."""
+    samples, exported as a fourth output; where it is positive the estimator publishes NaN."""
     from depth_restore_ros import Estimator
     args = {**WITH_CONTEXT, "beyond_head": True}
     model = randomised(build_model("restore_net", **args))
@@ -99,13 +99,16 @@ def test_beyond_head_is_one_map_per_image_and_publishes_nan(tmp_path, logit, fin
     log_depth, _, beyond = model.train().forward_log(torch.randn(2, 3, 64, 96), samples=3)
     assert log_depth.shape == (2, 3, 64, 96) and beyond.shape == (2, 1, 64, 96)
     config = ModelConfig(name="r", arch="restore_net", arch_args=args, stochastic=True,
-                         input_names=("image", "noise", "schedule"), output_names=("depth", "sigma", "spread"),
-                         latent_channels=16)
+                         input_names=("image", "noise", "schedule"),
+                         output_names=("depth", "sigma", "spread", "beyond"), latent_channels=16)
     folder = write_model_folder(model.eval(), config, tmp_path / "m")
+    assert onnx_parity(model, folder / "model.onnx", sample_hw=(64, 96)) < 1e-3
     rgb = np.random.default_rng(0).integers(0, 255, (64, 96, 3), dtype=np.uint8)
-    prediction = Estimator.from_pretrained(str(folder), backend="onnxruntime").predict(rgb, num_samples=3)
+    estimator = Estimator.from_pretrained(str(folder), backend="onnxruntime")
+    prediction = estimator.predict(rgb, num_samples=3)
     assert np.isfinite(prediction.depth).mean() == finite
     assert np.array_equal(np.isfinite(prediction.uncertainty), np.isfinite(prediction.depth))
+    assert np.isfinite(estimator.predict(rgb, num_samples=3, mask_beyond=False).depth).all()
 
 
 def test_plane_sweep_peaks_at_the_true_disparity():

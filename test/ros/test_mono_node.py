@@ -209,6 +209,25 @@ def test_parameters_change_at_run_time_and_are_validated(nodes, probe):
         assert probe.set_parameter(fqn, "output_decimation", 1).successful
 
 
+def test_the_sky_is_nan_unless_mask_beyond_is_switched_off(nodes, probe):
+    """The shipped model's sky head: NaN on the sky of a held-out outdoor frame; with mask_beyond
+    false (set at run time) the depth network's own values are published there instead."""
+    from depth_restore_ros.data.datasets import open_dataset
+    ds = open_dataset("synthetic:test")
+    sample = next(s for s in map(ds.__getitem__, range(len(ds))) if (~np.isfinite(s.depth)).mean() > 0.2)
+    sky = ~np.isfinite(sample.depth)
+    fx, fy, cx, cy = sample.camera
+    info = make_info(sample.rgb.shape[1], sample.rgb.shape[0], k=[fx, 0.0, cx, 0.0, fy, cy, 0.0, 0.0, 1.0])
+    fqn, published = f"/{RAW}/mono_depth_node", {}
+    for mask in (True, False):
+        assert probe.set_parameter(fqn, "mask_beyond", mask).successful
+        stamp = probe.send(RAW, make_image(sample.rgb), info)
+        depth = image_to_array(wait_outputs(probe, RAW, stamp, ("depth/image",))["depth/image"])
+        published[mask] = np.isfinite(depth[sky]).mean()
+    assert probe.set_parameter(fqn, "mask_beyond", True).successful
+    assert published[True] < 0.2 and published[False] > 0.8, published
+
+
 def test_lifecycle_deactivate_stops_outputs_and_activate_resumes(nodes, probe):
     fqn = f"/{RAW}/mono_depth_node"
     image_pub, info_pub = probe.camera(RAW)

@@ -358,6 +358,8 @@ def test_a_head_trained_on_a_frozen_network_leaves_every_other_tensor_as_it_was(
     new = {name for name in after if name not in before}
     assert new and all(name.startswith("beyond.") for name in new)
     assert float(after["beyond.out.1.bias"]) != -4.0                      # the head did train
+    config = json.loads((head / "model" / "config.json").read_text())
+    assert config["output_names"] == ["depth", "sigma", "beyond"]         # its decision: an output of its own
     card = json.loads((head / "model" / "card.json").read_text())
     assert card["training"]["started_from"]["steps"] == 2
     assert 0 < card["evaluation"]["coverage"] <= 1 and "published_fraction" in card["evaluation"]["beyond_range"]
