@@ -8,8 +8,8 @@ import pytest
 from depth_restore_ros import Estimator, cli
 from depth_restore_ros.inference.config import ModelConfig
 from depth_restore_ros.inference.registry import resolve_model_dir
-from depth_restore_ros.inference.tensorrt_backend import (TensorRTBackend, TensorRTUnavailable, build_command,
-                                                          version_tuple)
+from depth_restore_ros.inference.tensorrt_backend import TensorRTBackend, TensorRTUnavailable, build_command
+from depth_restore_ros.inference.tensorrt_build import version_tuple
 
 MODEL_DIR = resolve_model_dir("mono-small")
 CONFIG = ModelConfig.load(MODEL_DIR / "config.json")

@@ -1,10 +1,10 @@
 """TensorRTBackend's own flow, run against a stand-in for tensorrt and cuda-python.
 
 The stand-in implements only the calls the back-end makes, with the signatures of the TensorRT / cuda-python
-docs (see tensorrt_backend's docstring), and a toy engine: depth = 1 + mean |image| over channels,
-sigma = depth / 10, beyond = -1 (no sky). It checks what no machine here can run for real: build once then reuse, the cache
-files, rebuild on a bad engine, refusal without allow_build, inputs bound by name through device
-buffers, and the shape checks. It says nothing about TensorRT itself.
+docs (see tensorrt_build's docstring), and a toy engine: depth = 1 + mean |image| over channels,
+sigma = depth / 10, beyond = -1 (no sky). It checks what no machine here can run for real: build once
+then reuse, the cache files, rebuild on a bad engine, refusal without allow_build, inputs bound by
+name through device buffers, and the shape checks. It says nothing about TensorRT itself.
 """
 import ctypes
 import dataclasses
