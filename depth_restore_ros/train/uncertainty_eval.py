@@ -4,7 +4,8 @@ Sparsification: remove the pixels the model is least sure of, a fraction at a ti
 left; a good uncertainty makes the error fall fast. The oracle removes pixels by their true error
 (the best any ordering can do); a random ordering leaves the error flat on average. AUSE is the area
 between the model's curve and the oracle's (Ilg et al. 2018; Poggi et al. 2020), per image and then
-averaged over images, for RMSE and AbsRel; lower is better, and AUSE(random) is the reference.
+averaged over images, for RMSE (pixels ranked by the uncertainty in metres) and AbsRel (ranked by
+the relative uncertainty, sigma / depth); lower is better, and AUSE(random) is the reference.
 Spearman: rank correlation of uncertainty with absolute error over an image's valid pixels, averaged.
 """
 from typing import Dict, List
@@ -61,10 +62,12 @@ class UncertaintyAccumulator:
             return
         step = max(1, p.size // MAX_PIXELS)
         p, g, u = p[::step].astype(np.float64), g[::step].astype(np.float64), u[::step].astype(np.float64)
-        by_uncertainty = np.argsort(-u, kind="stable")
+        # each metric's error ranked by the uncertainty in its own units: metres for RMSE, relative
+        # (sigma / depth) for AbsRel, or AbsRel would just remove the far pixels first
+        by_uncertainty = {"rmse": np.argsort(-u, kind="stable"), "absrel": np.argsort(-u / p, kind="stable")}
         for metric in METRICS:
             err = _errors(p, g, metric)
-            self.curves[metric]["model"].append(_curve(err, by_uncertainty, metric))
+            self.curves[metric]["model"].append(_curve(err, by_uncertainty[metric], metric))
             self.curves[metric]["oracle"].append(_curve(err, np.argsort(-err, kind="stable"), metric))
             full = np.sqrt(err.mean()) if metric == "rmse" else err.mean()
             self.curves[metric]["random"].append(np.full(FRACTIONS.size, full))

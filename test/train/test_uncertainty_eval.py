@@ -24,6 +24,19 @@ def test_an_uncertainty_that_generated_the_errors_beats_random_and_correlates():
     assert all(o <= m + 1e-9 for o, m in zip(r["rmse"]["oracle"], r["rmse"]["curve"]))  # oracle is best
 
 
+def test_absrel_ranks_pixels_by_relative_uncertainty():
+    """Relative errors drawn with a relative sigma over 1-20 m: sigma in metres grows with depth,
+    so ranked by it AbsRel would remove far pixels first; ranked by sigma / depth it finds them."""
+    rng = np.random.default_rng(4)
+    gt = rng.uniform(1.0, 20.0, (60, 80))
+    rel = rng.uniform(0.01, 0.3, gt.shape)
+    pred = gt * (1 + rel * rng.standard_normal(gt.shape))
+    acc = UncertaintyAccumulator()
+    acc.add(pred, gt, rel * pred, np.ones(gt.shape, bool))
+    r = acc.result()
+    assert r["absrel"]["ause"] < 0.5 * r["absrel"]["ause_random"]
+
+
 def test_an_uninformative_uncertainty_scores_like_random():
     pred, gt, _, mask = case(1)
     acc = UncertaintyAccumulator()
