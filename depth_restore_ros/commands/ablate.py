@@ -46,14 +46,19 @@ def add_arguments(parser):
     parser.add_argument("--data", default=None, help="default: synthetic:test (stereo: its stereo pairs)")
     parser.add_argument("--steps", type=int, help="train every row for this many steps instead of its recipe's")
     parser.add_argument("--max-images", type=int, help="evaluate on this many test frames (default: all)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep rows of the existing JSON beside --out whose recipe, data and frames are "
+                             "unchanged: a table can be written over several runs")
     parser.add_argument("--no-progress", action="store_true")
 
 
 def run(args) -> int:
     out = Path(args.out or Path("docs") / f"ablation_{args.study}.md")
     data = args.data or DEFAULT_DATA[args.study]
+    earlier = out.with_suffix(".json")
+    kept = json.loads(earlier.read_text()) if args.keep and earlier.is_file() else []
     rows = evaluate_rows(STUDIES[args.study], Path(args.runs), data, args.steps, args.max_images,
-                         not args.no_progress)
+                         not args.no_progress, kept)
     command = "depth-restore " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["ablate"] \
         else f"depth-restore ablate {args.study}"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,14 +3,16 @@ in one command, so a table in docs/ is reproduced by running that command again.
 
 A row whose recipe has no overrides and whose shipped model was trained from exactly that recipe
 reuses the shipped model (its card names the command); every other row trains into
-`<runs>/<slug>/` (resumable: an interrupted ablation continues where it stopped).
+`<runs>/<slug>/` (resumable: an interrupted ablation continues where it stopped). Each row records
+what its numbers depend on (`key`: recipe after overrides, data, frames), so a table whose rows take
+longer to train than one sitting can keep rows of an earlier run that still match (`kept`).
 """
 import json
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from ..inference.registry import WEIGHTS_DIR
 from .config import TrainConfig
@@ -68,20 +70,35 @@ def model_for(cfg: TrainConfig, runs: Path, progress: bool) -> Path:
     return trainer.fit(progress=progress)
 
 
+def row_key(variant: Variant, cfg: Optional[TrainConfig], data: str, max_images: Optional[int]) -> Dict:
+    """Everything a row's numbers depend on, as JSON stores it (how fast it trained is not part of it)."""
+    training = None if cfg is None else replace(cfg, threads=0, loader_workers=0).to_dict()
+    key = {"label": variant.label, "classical": variant.classical, "training": training, "data": data,
+           "max_images": max_images}
+    return json.loads(json.dumps(key))
+
+
 def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optional[int],
-                  max_images: Optional[int], progress: bool) -> List[Dict]:
+                  max_images: Optional[int], progress: bool, kept: Sequence[Dict] = ()) -> List[Dict]:
+    """One row per variant: trained (or reused) and evaluated, or taken from `kept` (rows of an earlier
+    run) when one there has the same key."""
     from ..data.datasets import open_dataset
     from ..inference import Estimator
     from .evaluate import estimator_predictor, evaluate
 
     rows = []
     for variant in variants:
+        cfg = None if variant.classical else config_for(variant, steps)
+        key = row_key(variant, cfg, data, max_images)
+        earlier = [row for row in kept if row.get("key") == key]
+        if earlier:
+            rows.append({**earlier[0], "kept": True})
+            continue
         if variant.classical:
             from .classical_stereo import sgbm_depth
             predict = lambda s, filled=variant.classical.endswith("filled"): sgbm_depth(s, filled)  # noqa: E731
             row = {"model": variant.classical, "steps": 0, "gt_density": "-"}
         else:
-            cfg = config_for(variant, steps)
             model_dir = model_for(cfg, runs, progress)
             # the depth networks compared on every pixel: a sky head's mask is a decision of its own
             predict = estimator_predictor(Estimator.from_pretrained(str(model_dir), backend="onnxruntime"),
@@ -91,7 +108,8 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
         result = evaluate(predict, open_dataset(data), max_images=max_images, progress=progress)
         rows.append({"label": variant.label, **row, "metrics": result["metrics"], "coverage": result["coverage"],
                      "by_depth": result["by_depth"], "num_images": result["num_images"],
-                     "eval_s": round(time.perf_counter() - t0, 1)})
+                     "eval_s": round(time.perf_counter() - t0, 1), "key": key,
+                     "evaluated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
     return rows
 
 
@@ -108,6 +126,10 @@ def markdown(title: str, command: str, data: str, rows: List[Dict], reference: i
         change = 100.0 * (m["rmse"] - base) / base
         lines.append(f"| {row['label']} | {row['gt_density']} | {row['steps']} | {100 * row['coverage']:.1f}% | "
                      f"{m['rmse']:.3f} | {m['absrel']:.4f} | {m['d1']:.4f} | {change:+.2f}% |")
+    kept = [f"{row['label']} ({row['evaluated']})" for row in rows if row.get("kept")]
+    if kept:
+        lines += ["", "Rows kept from an earlier run of the command (same recipe, data and frames; their "
+                  "evaluation time): " + "; ".join(kept) + "."]
     if all(row.get("by_depth") for row in rows):
         lines += [""] + depth_band_table(rows, reference)
     return "\n".join(lines) + "\n"

@@ -1,4 +1,5 @@
 """Ablation machinery on the smoke recipes: rows train once, resume instead of retraining, tabulate."""
+import json
 from dataclasses import replace
 
 import pytest
@@ -47,3 +48,18 @@ def test_a_shipped_model_is_reused_for_its_own_recipe(name):
     assert shipped_model_for(config_for(Variant(name, f"config/train/{name}.yaml"), steps=None)) is None
     assert shipped_model_for(config_for(Variant(name, recipe, {"seed": 1}, slug="x"), steps=None)) is None
     assert shipped_model_for(replace(cfg, threads=1, loader_workers=1)) is not None  # how fast, not what
+
+
+def test_rows_of_an_earlier_run_are_kept_only_while_their_key_matches(tmp_path):
+    variants = [Variant("base", "config/train/smoke.yaml", slug="t-base"), Variant("sgbm", classical="sgbm")]
+    data = "synthetic:test?stereo=true"
+    first = evaluate_rows(variants, tmp_path / "a", data, 2, 2, progress=False)
+    first = json.loads(json.dumps(first))   # as the command stores and reads them
+    kept = evaluate_rows(variants, tmp_path / "b", data, 2, 2, progress=False, kept=first)
+    assert all(row["kept"] for row in kept) and not (tmp_path / "b").exists()   # nothing trained again
+    assert [row["metrics"] for row in kept] == [row["metrics"] for row in first]
+    assert "Rows kept from an earlier run" in markdown("t", "c", data, kept)
+    other_steps = evaluate_rows(variants[:1], tmp_path / "c", data, 3, 2, progress=False, kept=first)
+    assert "kept" not in other_steps[0] and other_steps[0]["steps"] == 3
+    other_frames = evaluate_rows(variants[1:], tmp_path / "c", data, 2, 1, progress=False, kept=first)
+    assert "kept" not in other_frames[0] and other_frames[0]["num_images"] == 1
