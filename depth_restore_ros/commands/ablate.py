@@ -49,6 +49,8 @@ def add_arguments(parser):
     parser.add_argument("--keep", action="store_true",
                         help="keep rows of the existing JSON beside --out whose recipe, data and frames are "
                              "unchanged: a table can be written over several runs")
+    parser.add_argument("--no-train", action="store_true",
+                        help="leave out (and name) rows that would need training; write the rest")
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -58,7 +60,7 @@ def run(args) -> int:
     earlier = out.with_suffix(".json")
     kept = json.loads(earlier.read_text()) if args.keep and earlier.is_file() else []
     rows = evaluate_rows(STUDIES[args.study], Path(args.runs), data, args.steps, args.max_images,
-                         not args.no_progress, kept)
+                         not args.no_progress, kept, train=not args.no_train)
     command = "depth-restore " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["ablate"] \
         else f"depth-restore ablate {args.study}"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -57,17 +57,21 @@ def execution_settings(cfg: TrainConfig) -> Dict:
     return {"threads": cfg.threads, "loader_workers": cfg.loader_workers}
 
 
-def model_for(cfg: TrainConfig, runs: Path, progress: bool) -> Path:
+def model_for(cfg: TrainConfig, runs: Path, progress: bool, train: bool = True) -> Optional[Path]:
+    """The shipped model of this recipe, a finished run of it, or (train) a run trained to the end;
+    None when it would need training and `train` is false."""
     shipped = shipped_model_for(cfg)
     if shipped is not None:
         return shipped
     from .trainer import Trainer
+    if not train and not (runs / cfg.name / "last.pt").is_file():
+        return None
     trainer = Trainer(cfg, runs / cfg.name)
     trainer.resume()
     model_dir = runs / cfg.name / "model"
     if trainer.step >= cfg.steps and (model_dir / "model.onnx").is_file():
         return model_dir
-    return trainer.fit(progress=progress)
+    return trainer.fit(progress=progress) if train else None
 
 
 def row_key(variant: Variant, cfg: Optional[TrainConfig], data: str, max_images: Optional[int]) -> Dict:
@@ -79,9 +83,11 @@ def row_key(variant: Variant, cfg: Optional[TrainConfig], data: str, max_images:
 
 
 def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optional[int],
-                  max_images: Optional[int], progress: bool, kept: Sequence[Dict] = ()) -> List[Dict]:
+                  max_images: Optional[int], progress: bool, kept: Sequence[Dict] = (),
+                  train: bool = True) -> List[Dict]:
     """One row per variant: trained (or reused) and evaluated, or taken from `kept` (rows of an earlier
-    run) when one there has the same key."""
+    run) when one there has the same key. train=False: a row that would need training is a
+    placeholder (`missing`), named under the table."""
     from ..data.datasets import open_dataset
     from ..inference import Estimator
     from .evaluate import estimator_predictor, evaluate
@@ -90,7 +96,7 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
     for variant in variants:
         cfg = None if variant.classical else config_for(variant, steps)
         key = row_key(variant, cfg, data, max_images)
-        earlier = [row for row in kept if row.get("key") == key]
+        earlier = [row for row in kept if row.get("key") == key and "metrics" in row]
         if earlier:
             rows.append({**earlier[0], "kept": True})
             continue
@@ -99,7 +105,10 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
             predict = lambda s, filled=variant.classical.endswith("filled"): sgbm_depth(s, filled)  # noqa: E731
             row = {"model": variant.classical, "steps": 0, "gt_density": "-"}
         else:
-            model_dir = model_for(cfg, runs, progress)
+            model_dir = model_for(cfg, runs, progress, train)
+            if model_dir is None:
+                rows.append({"label": variant.label, "missing": True, "key": key})
+                continue
             # the depth networks compared on every pixel: a sky head's mask is a decision of its own
             predict = estimator_predictor(Estimator.from_pretrained(str(model_dir), backend="onnxruntime"),
                                           mask_beyond=False)
@@ -114,7 +123,8 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
 
 
 
-def markdown(title: str, command: str, data: str, rows: List[Dict], reference: int = 0) -> str:
+def markdown(title: str, command: str, data: str, all_rows: List[Dict], reference: int = 0) -> str:
+    rows = [row for row in all_rows if not row.get("missing")]
     base = rows[reference]["metrics"]["rmse"]
     lines = [f"# {title}", "", f"Written by `{command}` on "
              f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; data `{data}` "
@@ -127,6 +137,9 @@ def markdown(title: str, command: str, data: str, rows: List[Dict], reference: i
         lines.append(f"| {row['label']} | {row['gt_density']} | {row['steps']} | {100 * row['coverage']:.1f}% | "
                      f"{m['rmse']:.3f} | {m['absrel']:.4f} | {m['d1']:.4f} | {change:+.2f}% |")
     kept = [f"{row['label']} ({row['evaluated']})" for row in rows if row.get("kept")]
+    missing = [row["label"] for row in all_rows if row.get("missing")]
+    if missing:
+        lines += ["", "Not trained yet (run the command without --no-train): " + "; ".join(missing) + "."]
     if kept:
         lines += ["", "Rows kept from an earlier run of the command (same recipe, data and frames; their "
                   "evaluation time): " + "; ".join(kept) + "."]

@@ -63,3 +63,16 @@ def test_rows_of_an_earlier_run_are_kept_only_while_their_key_matches(tmp_path):
     assert "kept" not in other_steps[0] and other_steps[0]["steps"] == 3
     other_frames = evaluate_rows(variants[1:], tmp_path / "c", data, 2, 1, progress=False, kept=first)
     assert "kept" not in other_frames[0] and other_frames[0]["num_images"] == 1
+
+
+def test_without_training_a_row_that_needs_it_is_named_not_trained(tmp_path):
+    variants = [Variant("sgbm", classical="sgbm"), Variant("base", "config/train/smoke.yaml", slug="t-base")]
+    data = "synthetic:test?stereo=true"
+    rows = evaluate_rows(variants, tmp_path, data, 2, 1, progress=False, train=False)
+    assert rows[1] == {"label": "base", "missing": True, "key": rows[1]["key"]} and "metrics" in rows[0]
+    assert not (tmp_path / "t-base").exists()
+    table = markdown("t", "c", data, rows)
+    assert "Not trained yet (run the command without --no-train): base." in table
+    assert table.split("Not trained yet")[0].count("\n| ") == 2   # the header and the one row it has
+    trained = evaluate_rows(variants[1:], tmp_path, data, 2, 1, progress=False, kept=rows)
+    assert "metrics" in trained[0] and "kept" not in trained[0]   # a placeholder is never kept
