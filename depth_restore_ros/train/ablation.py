@@ -74,6 +74,16 @@ def model_for(cfg: TrainConfig, runs: Path, progress: bool, train: bool = True) 
     return trainer.fit(progress=progress) if train else None
 
 
+def training_steps(cfg: TrainConfig, model_dir: Path):
+    """A row's steps; for a head trained on a frozen network (stage 2), the network's steps too."""
+    card = model_dir / "card.json"
+    if cfg.train_only and card.is_file():
+        started = json.loads(card.read_text())["training"].get("started_from") or {}
+        if "steps" in started:
+            return f"{started['steps']} + {cfg.steps} ({', '.join(cfg.train_only)} only)"
+    return cfg.steps
+
+
 def row_key(variant: Variant, cfg: Optional[TrainConfig], data: str, max_images: Optional[int]) -> Dict:
     """Everything a row's numbers depend on, as JSON stores it (how fast it trained is not part of it)."""
     training = None if cfg is None else replace(cfg, threads=0, loader_workers=0).to_dict()
@@ -112,7 +122,7 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
             # the depth networks compared on every pixel: a sky head's mask is a decision of its own
             predict = estimator_predictor(Estimator.from_pretrained(str(model_dir), backend="onnxruntime"),
                                           mask_beyond=False)
-            row = {"model": str(model_dir), "steps": cfg.steps, "gt_density": cfg.gt_density}
+            row = {"model": str(model_dir), "steps": training_steps(cfg, model_dir), "gt_density": cfg.gt_density}
         t0 = time.perf_counter()
         result = evaluate(predict, open_dataset(data), max_images=max_images, progress=progress)
         rows.append({"label": variant.label, **row, "metrics": result["metrics"], "coverage": result["coverage"],

@@ -5,7 +5,8 @@ from dataclasses import replace
 import pytest
 
 from depth_restore_ros.inference.registry import shipped_models
-from depth_restore_ros.train.ablation import Variant, config_for, evaluate_rows, markdown, shipped_model_for
+from depth_restore_ros.train.ablation import (Variant, config_for, evaluate_rows, markdown, shipped_model_for,
+                                              training_steps)
 
 pytestmark = pytest.mark.slow
 
@@ -48,6 +49,8 @@ def test_a_shipped_model_is_reused_for_its_own_recipe(name):
     assert shipped_model_for(config_for(Variant(name, f"config/train/{name}.yaml"), steps=None)) is None
     assert shipped_model_for(config_for(Variant(name, recipe, {"seed": 1}, slug="x"), steps=None)) is None
     assert shipped_model_for(replace(cfg, threads=1, loader_workers=1)) is not None  # how fast, not what
+    network_steps = json.loads((shipped_model_for(cfg) / "card.json").read_text())["training"]["started_from"]["steps"]
+    assert training_steps(cfg, shipped_model_for(cfg)) == f"{network_steps} + {cfg.steps} (beyond. only)"
 
 
 def test_rows_of_an_earlier_run_are_kept_only_while_their_key_matches(tmp_path):
