@@ -5,6 +5,8 @@ replaced by plain ones; and both base models trained on LiDAR-sparse ground trut
 stereo: mono-restore vs stereo-restore on held-out synthetic stereo pairs, with OpenCV SGBM in the
 same run (its density and errors where it matched, and with its holes filled).
 Every row uses its recipe's data and budget (or --steps for all); results go to markdown and JSON.
+A table longer to train than one sitting: --no-train writes what is ready, --keep takes the rows of
+the earlier JSON that still match (recipe, data, frames) instead of training them again.
 Rows of shipped models name the recipe that made them (stage 2, the sky head on the frozen network),
 so they are reused as shipped; every row scores the depth network on every pixel (a sky head's mask
 is not applied: it decides where to publish, not what depth).
