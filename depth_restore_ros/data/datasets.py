@@ -32,6 +32,14 @@ def garg_crop(h: int, w: int) -> Tuple[int, int, int, int]:
     return int(0.40810811 * h), int(0.99189189 * h), int(0.03594771 * w), int(0.96405229 * w)
 
 
+def window_mask(crop: Crop, shape) -> np.ndarray:
+    """The pixels inside a crop's window, as a boolean image."""
+    top, bottom, left, right = crop(*shape[:2])
+    window = np.zeros(shape[:2], bool)
+    window[top:bottom, left:right] = True
+    return window
+
+
 def eigen_nyu_crop(h: int, w: int) -> Tuple[int, int, int, int]:
     """NYU Eigen crop rows 45:471, cols 41:601 of 480x640 (it drops the white Kinect border),
     scaled proportionally for other sizes."""
@@ -50,10 +58,7 @@ class EvalProtocol:
         with np.errstate(invalid="ignore"):
             keep = np.isfinite(gt) & (gt >= self.min_depth) & (gt <= self.max_depth)
         if self.crop is not None:
-            top, bottom, left, right = self.crop(*gt.shape[:2])
-            window = np.zeros_like(keep)
-            window[top:bottom, left:right] = True
-            keep &= window
+            keep &= window_mask(self.crop, gt.shape[:2])
         return keep
 
     def describe(self) -> Dict:

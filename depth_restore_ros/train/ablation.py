@@ -84,20 +84,22 @@ def training_steps(cfg: TrainConfig, model_dir: Path):
     return cfg.steps
 
 
-def row_key(variant: Variant, cfg: Optional[TrainConfig], data: str, max_images: Optional[int]) -> Dict:
+def row_key(variant: Variant, cfg: Optional[TrainConfig], data: str, max_images: Optional[int],
+            windows: Sequence[str] = ()) -> Dict:
     """Everything a row's numbers depend on, as JSON stores it (how fast it trained is not part of it)."""
     training = None if cfg is None else replace(cfg, threads=0, loader_workers=0).to_dict()
     key = {"label": variant.label, "classical": variant.classical, "training": training, "data": data,
-           "max_images": max_images}
+           "max_images": max_images, **({"windows": sorted(windows)} if windows else {})}
     return json.loads(json.dumps(key))
 
 
 def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optional[int],
                   max_images: Optional[int], progress: bool, kept: Sequence[Dict] = (),
-                  train: bool = True) -> List[Dict]:
+                  train: bool = True, windows: Optional[Dict] = None) -> List[Dict]:
     """One row per variant: trained (or reused) and evaluated, or taken from `kept` (rows of an earlier
     run) when one there has the same key. train=False: a row that would need training is a
-    placeholder (`missing`), named under the table."""
+    placeholder (`missing`), named under the table. `windows` (name -> crop): each row is also scored
+    inside these windows of the frame (evaluate's `windows`)."""
     from ..data.datasets import open_dataset
     from ..inference import Estimator
     from .evaluate import estimator_predictor, evaluate
@@ -105,7 +107,7 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
     rows = []
     for variant in variants:
         cfg = None if variant.classical else config_for(variant, steps)
-        key = row_key(variant, cfg, data, max_images)
+        key = row_key(variant, cfg, data, max_images, list(windows or {}))
         earlier = [row for row in kept if row.get("key") == key and "metrics" in row]
         if earlier:
             rows.append({**earlier[0], "kept": True})
@@ -124,8 +126,9 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
                                           mask_beyond=False)
             row = {"model": str(model_dir), "steps": training_steps(cfg, model_dir), "gt_density": cfg.gt_density}
         t0 = time.perf_counter()
-        result = evaluate(predict, open_dataset(data), max_images=max_images, progress=progress)
+        result = evaluate(predict, open_dataset(data), max_images=max_images, progress=progress, windows=windows)
         rows.append({"label": variant.label, **row, "metrics": result["metrics"], "coverage": result["coverage"],
+                     **({"windows": result["windows"]} if windows else {}),
                      "by_depth": result["by_depth"], "num_images": result["num_images"],
                      "eval_s": round(time.perf_counter() - t0, 1), "key": key,
                      "evaluated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
@@ -133,7 +136,9 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
 
 
 
-def markdown(title: str, command: str, data: str, all_rows: List[Dict], reference: int = 0) -> str:
+def markdown(title: str, command: str, data: str, all_rows: List[Dict], reference: int = 0,
+             windows: Optional[Dict[str, str]] = None) -> str:
+    """The table of `all_rows`; `windows` (name -> what it shows) adds a table per window."""
     rows = [row for row in all_rows if not row.get("missing")]
     base = rows[reference]["metrics"]["rmse"]
     lines = [f"# {title}", "", f"Written by `{command}` on "
@@ -153,9 +158,27 @@ def markdown(title: str, command: str, data: str, all_rows: List[Dict], referenc
     if kept:
         lines += ["", "Rows kept from an earlier run of the command (same recipe, data and frames; their "
                   "evaluation time): " + "; ".join(kept) + "."]
+    for name, why in (windows or {}).items():
+        lines += [""] + window_table(rows, name, why, reference)
     if all(row.get("by_depth") for row in rows):
         lines += [""] + depth_band_table(rows, reference)
     return "\n".join(lines) + "\n"
+
+
+def window_table(rows: List[Dict], name: str, why: str, reference: int = 0) -> List[str]:
+    """The rows scored inside one window of the frame (evaluate's `windows`); `why` says what it shows."""
+    base = rows[reference].get("windows", {}).get(name, {}).get("rmse")
+    lines = [f"The same predictions inside the `{name}` window: {why}", "",
+             "| Model | Training GT | RMSE (m) | AbsRel | delta1 | RMSE vs first row |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        m = row.get("windows", {}).get(name)
+        if m is None:
+            lines.append(f"| {row['label']} | {row['gt_density']} | - | - | - | - |")
+            continue
+        change = f"{100.0 * (m['rmse'] - base) / base:+.2f}%" if base else "-"
+        lines.append(f"| {row['label']} | {row['gt_density']} | {m['rmse']:.3f} | {m['absrel']:.4f} | "
+                     f"{m['d1']:.4f} | {change} |")
+    return lines
 
 
 def depth_band_table(rows: List[Dict], reference: int = 0) -> List[str]:

@@ -10,6 +10,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..data.datasets import window_mask
 from .metrics import METRICS, DepthBands, MetricAccumulator, align as align_prediction, depth_metrics
 from .uncertainty_eval import UncertaintyAccumulator
 
@@ -25,7 +26,8 @@ def _indices(n: int, max_images: Optional[int]) -> np.ndarray:
 
 
 def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Optional[int] = None,
-             progress: bool = True, on_image: Optional[Callable] = None) -> Dict:
+             progress: bool = True, on_image: Optional[Callable] = None,
+             windows: Optional[Dict[str, Callable]] = None) -> Dict:
     """Metrics of `predict_fn` over `dataset` (a sequence of Samples with a `protocol`).
 
     Pixels count where the gt is inside the protocol's range and crop. NaN predictions are left out of
@@ -39,6 +41,8 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
     under "uncertainty".
     "by_depth" breaks AbsRel, RMSE and the log bias down by ground-truth depth band, with each band's share
     of the squared error (metrics.DepthBands).
+    `windows` (name -> crop, as EvalProtocol.crop) also scores the same predictions inside each window,
+    under "windows": e.g. the Garg crop, the rows a KITTI LiDAR covers, for models trained on such GT.
     A data set whose NaN ground truth means "sky or beyond range" (`nan_means_beyond`, the synthetic world)
     also gets "beyond_range": how many of those pixels the predictor published as a surface, and how
     near: a robot reads them as obstacles, and no metric above sees them.
@@ -46,6 +50,7 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
     protocol = dataset.protocol
     lo, hi = protocol.min_depth, protocol.max_depth
     model, bands, counted, covered = MetricAccumulator(), DepthBands(), 0, 0
+    in_window = {name: (crop, MetricAccumulator()) for name, crop in (windows or {}).items()}
     scored_uncertainty = UncertaintyAccumulator()
     beyond = BeyondRange() if getattr(dataset, "nan_means_beyond", None) is not None else None
     kept_gt: List[np.ndarray] = []
@@ -68,6 +73,8 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
         aligned = align_prediction(pred, sample.depth, mask, align)
         metrics = depth_metrics(aligned, sample.depth, mask, lo, hi)
         model.add(metrics)
+        for crop, accumulator in in_window.values():
+            accumulator.add(depth_metrics(aligned, sample.depth, mask & window_mask(crop, mask.shape), lo, hi))
         bands.add(aligned, sample.depth, mask, lo, hi)
         if uncertainty is not None:
             scored_uncertainty.add(aligned, sample.depth, np.asarray(uncertainty, np.float32), mask)
@@ -86,6 +93,8 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
     extra = {"uncertainty": scored_uncertainty.result()} if scored_uncertainty.rhos else {}
     if beyond is not None:
         extra["beyond_range"] = beyond.result()
+    if in_window:
+        extra["windows"] = {name: accumulator.result() for name, (_, accumulator) in in_window.items()}
     return {
         **extra,
         "metrics": model.result(),

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from depth_restore_ros.data.datasets import garg_crop
 from depth_restore_ros.inference.registry import shipped_models
 from depth_restore_ros.train.ablation import (Variant, config_for, evaluate_rows, markdown, shipped_model_for,
                                               training_steps)
@@ -18,16 +19,19 @@ def test_rows_train_evaluate_and_reuse(tmp_path):
                 Variant("base sparse", "config/train/smoke.yaml", {"gt_density": "lidar"}, slug="t-sparse")]
     cfg = config_for(variants[1], steps=2)
     assert cfg.arch_args["invertible"] is False and cfg.arch_args["latent"] == 16 and cfg.name == "t-plain"
-    rows = evaluate_rows(variants, tmp_path, "synthetic:test", 2, 2, progress=False)
+    rows = evaluate_rows(variants, tmp_path, "synthetic:test", 2, 2, progress=False, windows={"garg": garg_crop})
     assert [r["label"] for r in rows] == ["base", "restore plain", "base sparse"]
+    assert all(set(r["windows"]["garg"]) == set(r["metrics"]) for r in rows)
     assert rows[2]["gt_density"] == "lidar" and all(r["steps"] == 2 for r in rows)
     stamp = (tmp_path / "t-base" / "model" / "model.onnx").stat().st_mtime_ns
     again = evaluate_rows(variants[:1], tmp_path, "synthetic:test", 2, 2, progress=False)
     assert (tmp_path / "t-base" / "model" / "model.onnx").stat().st_mtime_ns == stamp   # not retrained
     assert again[0]["metrics"] == rows[0]["metrics"]
-    table = markdown("t", "depth-restore ablate t", "synthetic:test", rows)
+    table = markdown("t", "depth-restore ablate t", "synthetic:test", rows, windows={"garg": "where LiDAR looks"})
     main, bands = table.split("RMSE (m) by ground-truth depth band")
+    main, window = main.split("The same predictions inside the `garg` window: where LiDAR looks")
     assert main.count("\n| ") == 4 and "+0.00%" in main and "| 100.0% |" in main
+    assert window.count("\n| ") == 4 and f"| {rows[2]['windows']['garg']['rmse']:.3f} |" in window
     assert bands.count("\n| ") == 1 + 2 + 3 and "| > 32 m |" in bands  # header, shares, one line per row
 
 
@@ -66,6 +70,9 @@ def test_rows_of_an_earlier_run_are_kept_only_while_their_key_matches(tmp_path):
     assert "kept" not in other_steps[0] and other_steps[0]["steps"] == 3
     other_frames = evaluate_rows(variants[1:], tmp_path / "c", data, 2, 1, progress=False, kept=first)
     assert "kept" not in other_frames[0] and other_frames[0]["num_images"] == 1
+    windowed = evaluate_rows(variants[1:], tmp_path / "c", data, 2, 2, progress=False, kept=first,
+                             windows={"garg": garg_crop})   # a row scored without the window has not got it
+    assert "kept" not in windowed[0] and "garg" in windowed[0]["windows"]
 
 
 def test_without_training_a_row_that_needs_it_is_named_not_trained(tmp_path):

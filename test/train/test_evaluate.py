@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from depth_restore_ros.data.datasets import open_dataset
+from depth_restore_ros.data.datasets import garg_crop, open_dataset
 from depth_restore_ros.train.evaluate import evaluate, write_report
 
 
@@ -59,6 +59,25 @@ def test_constant_median_baseline_and_coverage(folder):
     assert base["value_m"] == pytest.approx(median)
     expected = np.mean([np.mean(np.abs(median - g) / g) for g in gts])  # per image, then over images
     assert base["metrics"]["absrel"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_window_scores_the_same_predictions_inside_it_alone(folder):
+    """Wrong only above the Garg crop (where a KITTI LiDAR never looks): the frame sees the error,
+    the window does not, and the window's numbers are those of the pixels inside it."""
+    ds = open_dataset(f"folder:{folder}")
+
+    def wrong_on_top(s):
+        pred = s.depth.copy()
+        top = garg_crop(*s.depth.shape)[0]
+        pred[:top] *= 2.0
+        return pred
+
+    result = evaluate(wrong_on_top, ds, progress=False, windows={"garg": garg_crop, "all": lambda h, w: (0, h, 0, w)})
+    assert result["metrics"]["absrel"] > 0.2
+    assert result["windows"]["garg"]["absrel"] == pytest.approx(0.0, abs=1e-6)
+    assert result["windows"]["garg"]["d1"] == 1.0
+    assert result["windows"]["all"] == pytest.approx(result["metrics"])
+    assert "windows" not in evaluate(wrong_on_top, ds, progress=False)
 
 
 def test_max_images_spreads_and_shape_is_checked(folder):
