@@ -40,6 +40,10 @@ def config_for(variant: Variant, steps: Optional[int]) -> TrainConfig:
     return replace(cfg, **over)
 
 
+EXECUTION_SETTINGS = ("threads", "loader_workers", "frames_in_memory")
+EXECUTION_DEFAULTS = {name: getattr(TrainConfig(), name) for name in EXECUTION_SETTINGS}
+
+
 def shipped_model_for(cfg: TrainConfig) -> Optional[Path]:
     """The shipped model trained from exactly this config, if any."""
     card = WEIGHTS_DIR / cfg.name / "card.json"
@@ -54,7 +58,7 @@ def shipped_model_for(cfg: TrainConfig) -> Optional[Path]:
 def execution_settings(cfg: TrainConfig) -> Dict:
     """Fields that change how fast a run goes, not what it learns (a run trained with 1 thread next to
     another still is its recipe's model)."""
-    return {"threads": cfg.threads, "loader_workers": cfg.loader_workers}
+    return {name: getattr(cfg, name) for name in EXECUTION_SETTINGS}
 
 
 def model_for(cfg: TrainConfig, runs: Path, progress: bool, train: bool = True) -> Optional[Path]:
@@ -87,7 +91,7 @@ def training_steps(cfg: TrainConfig, model_dir: Path):
 def row_key(variant: Variant, cfg: Optional[TrainConfig], data: str, max_images: Optional[int],
             windows: Sequence[str] = ()) -> Dict:
     """Everything a row's numbers depend on, as JSON stores it (how fast it trained is not part of it)."""
-    training = None if cfg is None else replace(cfg, threads=0, loader_workers=0).to_dict()
+    training = None if cfg is None else replace(cfg, **EXECUTION_DEFAULTS).to_dict()
     key = {"label": variant.label, "classical": variant.classical, "training": training, "data": data,
            "max_images": max_images, **({"windows": sorted(windows)} if windows else {})}
     return json.loads(json.dumps(key))

@@ -22,6 +22,7 @@ from ..models.checkpoint import load_matching_weights
 from ..models.export import write_model_folder
 from .config import TrainConfig
 from .frames import TrainingFrames
+from .in_memory import InMemory
 from .losses import beyond_mask_loss, l1_log_loss, laplace_nll, relative_l1_loss, sample_spread, silog_loss
 
 
@@ -253,6 +254,8 @@ class Trainer:
         dataset, augment = open_training_set(self.cfg)
         if getattr(dataset, "cache", None) is not None:
             prerender(dataset, workers=os.cpu_count() or 1, progress=progress)
+        if self.cfg.frames_in_memory:
+            dataset = InMemory(dataset, progress)
         lowres_until = int(self.cfg.steps * self.cfg.lowres_fraction)
         stages = {True: self.training_frames(dataset, augment, 0.5), False: self.training_frames(dataset, augment, 1.0)}
         training_mode(self.model)

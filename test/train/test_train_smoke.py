@@ -54,6 +54,17 @@ def test_same_seed_same_weights_and_resume_continues(tmp_path):
         assert torch.equal(value, b["model"][key]), key
 
 
+def test_frames_held_in_memory_train_the_same_weights(tmp_path):
+    """frames_in_memory changes how fast frames arrive (read once), not which, nor what is learned;
+    with a loader worker too (it forks after the frames are read and shares them)."""
+    train(tmp_path / "a")
+    for label, workers in (("memory", 0), ("memory-worker", 1)):
+        _, run = train_variant(tmp_path, CONFIG, label, frames_in_memory=True, loader_workers=workers)
+        a = torch.load(tmp_path / "a" / "last.pt", weights_only=True)["model"]
+        b = torch.load(run / "last.pt", weights_only=True)["model"]
+        assert all(torch.equal(value, b[key]) for key, value in a.items()), label
+
+
 RESTORE = CONFIG.parent / "smoke-restore.yaml"
 
 

@@ -1,0 +1,29 @@
+"""Training frames decoded once and kept in memory.
+
+A cached synthetic frame costs ~7 ms to read and decompress: 8 frames a step are ~55 ms of a ~250 ms
+step on two cores, paid again every epoch. Read once here (before any loader worker forks, so workers
+share the arrays), they cost nothing after. What a run learns does not change: same frames, same order.
+"""
+from collections.abc import Sequence
+
+from tqdm import tqdm
+
+
+class InMemory(Sequence):
+    """`dataset`'s samples, all read up front; other attributes (protocol, nan_means_beyond, cache)
+    are the dataset's. About 0.54 MB a 240x320 monocular frame: 4.3 GB for 8000."""
+
+    def __init__(self, dataset, progress: bool = True):
+        self.dataset = dataset
+        self.samples = [dataset[i] for i in tqdm(range(len(dataset)), disable=not progress, desc="into memory")]
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, index):
+        return self.samples[index]
+
+    def __getattr__(self, name):
+        if name in ("dataset", "samples"):   # not set yet (e.g. while unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.dataset, name)
