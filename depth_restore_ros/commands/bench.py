@@ -5,7 +5,7 @@ Modes:
          overhead ratio, peak RSS, time from process start to first depth (bench/node.py)
   backends  onnxruntime vs torch eager on the CPU for every shipped network (bench/backends.py)
   samples  a stochastic model's latency at K = 1, 4, 8 samples against a baseline model (bench/samples.py)
-  train-step  a training recipe's optimiser step in float32 vs bfloat16, same batch (bench/train_step.py)
+  train-step  a training recipe's optimiser step, float32 vs bfloat16; a batch read from cache vs memory (bench/train_step.py)
   synthetic  the synthetic world's images/s on one core at 320x256 and 1920x1080, against reading a
          cached frame back (bench/synthetic.py)
 """
@@ -16,7 +16,7 @@ MODES = {"node": "node end-to-end latency vs. the model alone (640x480, full-res
          "synthetic": "synthetic world images/s on one core (320x256, 1920x1080) vs. a cache read",
          "backends": "onnxruntime vs torch eager on the CPU, every shipped network (640x480)",
          "samples": "latency of K = 1, 4, 8 restoration samples vs. one sample and a baseline model (640x480)",
-         "train-step": "a training recipe's optimiser step, float32 vs bfloat16 autocast, same batch"}
+         "train-step": "a training recipe's optimiser step, float32 vs bfloat16 autocast; a batch read from cache vs memory"}
 
 
 def add_arguments(parser):

@@ -206,6 +206,8 @@ def test_bench_train_step_times_both_precisions(tmp_path):
     assert result["network_size"] == [96, 128] and result["batch_size"] == 4
     assert result["precisions"]["fp32"]["mean"] > 0 and result["precisions"]["bf16"]["mean"] > 0
     assert result["fp32_over_bf16"] > 0
+    reads = result["batch_reads"]
+    assert reads["from_cache"]["mean"] > 0 and reads["from_memory"]["mean"] > 0 and result["cache_over_memory"] > 0
 
 
 def test_init_from_starts_the_stereo_model_from_the_monocular_one(tmp_path):
