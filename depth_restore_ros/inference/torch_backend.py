@@ -1,6 +1,6 @@
 """PyTorch back-end: eager execution of the same network; the reference the ONNX export matches."""
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 
@@ -10,7 +10,9 @@ from .config import ModelConfig
 class TorchBackend:
     name = "torch"
 
-    def __init__(self, model_dir: Path, config: ModelConfig, device: str = "cpu"):
+    def __init__(self, model_dir: Optional[Path], config: ModelConfig, device: str = "cpu", module=None):
+        """`module`: a network already in memory (validation while training) instead of model_dir's
+        weights; it is switched to eval mode, so pass a copy of one that is still training."""
         import torch
 
         from ..models import build_model
@@ -20,8 +22,10 @@ class TorchBackend:
         self.device = torch.device(device)
         if self.device.type != "cpu":
             self.name = f"torch-{self.device.type}"
-        self.model = build_model(config.arch, **config.arch_args)
-        load_weights(self.model, Path(model_dir) / "model.pt")
+        self.model = module
+        if module is None:
+            self.model = build_model(config.arch, **config.arch_args)
+            load_weights(self.model, Path(model_dir) / "model.pt")
         self.model.to(self.device).eval()
         self.output_names = list(config.output_names)
 

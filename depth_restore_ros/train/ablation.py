@@ -40,7 +40,8 @@ def config_for(variant: Variant, steps: Optional[int]) -> TrainConfig:
     return replace(cfg, **over)
 
 
-EXECUTION_SETTINGS = ("threads", "loader_workers", "frames_in_memory")
+# how fast a run goes and what it reports while it trains, not what it learns
+EXECUTION_SETTINGS = ("threads", "loader_workers", "frames_in_memory", "val_data", "eval_every", "eval_images")
 EXECUTION_DEFAULTS = {name: getattr(TrainConfig(), name) for name in EXECUTION_SETTINGS}
 
 
@@ -56,8 +57,8 @@ def shipped_model_for(cfg: TrainConfig) -> Optional[Path]:
 
 
 def execution_settings(cfg: TrainConfig) -> Dict:
-    """Fields that change how fast a run goes, not what it learns (a run trained with 1 thread next to
-    another still is its recipe's model)."""
+    """Fields that change how fast a run goes or what it logs, not what it learns (a run trained with 1
+    thread next to another, or validated more often, still is its recipe's model)."""
     return {name: getattr(cfg, name) for name in EXECUTION_SETTINGS}
 
 

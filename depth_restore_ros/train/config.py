@@ -69,8 +69,8 @@ class TrainConfig:
     frames_in_memory: bool = False      # decode every training frame once into RAM (train/in_memory.py;
                                         # ~0.54 MB a 240x320 frame): ~8 % faster steps, 4.3 GB for 8000
     checkpoint_every: int = 250
-    eval_every: int = 500
-    eval_images: int = 50               # validation frames per evaluation
+    eval_every: int = 500               # steps between validations on val_data (train/validation.py); 0: none
+    eval_images: int = 50               # validation frames (the same ones every time)
 
     @classmethod
     def from_yaml(cls, path) -> "TrainConfig":

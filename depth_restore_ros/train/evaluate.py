@@ -18,7 +18,7 @@ LOG = logging.getLogger(__name__)
 BASELINE_PIXELS = 20_000  # gt pixels kept per image for the constant baseline (memory stays bounded)
 
 
-def _indices(n: int, max_images: Optional[int]) -> np.ndarray:
+def spread_indices(n: int, max_images: Optional[int]) -> np.ndarray:
     """All frames, or `max_images` spread evenly over the set (the first N of KITTI are one drive)."""
     if max_images is None or max_images >= n:
         return np.arange(n)
@@ -55,7 +55,7 @@ def evaluate(predict_fn: Callable, dataset, align: str = "none", max_images: Opt
     beyond = BeyondRange() if getattr(dataset, "nan_means_beyond", None) is not None else None
     kept_gt: List[np.ndarray] = []
     per_image = []
-    indices = _indices(len(dataset), max_images)
+    indices = spread_indices(len(dataset), max_images)
     iterator = indices
     if progress:
         from tqdm import tqdm

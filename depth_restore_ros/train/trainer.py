@@ -24,6 +24,7 @@ from .config import TrainConfig
 from .frames import TrainingFrames
 from .in_memory import InMemory
 from .losses import beyond_mask_loss, l1_log_loss, laplace_nll, relative_l1_loss, sample_spread, silog_loss
+from .validation import Validation
 
 
 def model_config_for(cfg: TrainConfig, model=None) -> ModelConfig:
@@ -258,6 +259,7 @@ class Trainer:
             dataset = InMemory(dataset, progress)
         lowres_until = int(self.cfg.steps * self.cfg.lowres_fraction)
         stages = {True: self.training_frames(dataset, augment, 0.5), False: self.training_frames(dataset, augment, 1.0)}
+        validation = Validation(self.cfg.val_data, self.cfg.eval_every, self.cfg.eval_images, self.model_config)
         training_mode(self.model)
         log = (self.run_dir / "log.jsonl").open("a", buffering=1)  # line-buffered: tail -f works
         bar = tqdm(total=self.cfg.steps, initial=self.step, disable=not progress, desc=self.cfg.name)
@@ -274,6 +276,11 @@ class Trainer:
             log.write(json.dumps(dict(step=self.step, loss=float(total.detach()), **parts)) + "\n")
             if self.step % self.cfg.checkpoint_every == 0 or self.step == self.cfg.steps:
                 self.save()
+            if validation.due(self.step):
+                scores = validation(self.model if self.ema is None else self.ema.module)
+                log.write(json.dumps(dict(step=self.step, val=scores)) + "\n")
+                tqdm.write(f"step {self.step} {self.cfg.val_data}: "
+                           + " ".join(f"{k} {v:.4f}" for k, v in scores.items()))
         bar.close()
         log.close()
         return write_model_folder(self.shipped_model(), self.model_config, self.run_dir / "model")

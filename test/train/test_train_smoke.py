@@ -68,6 +68,26 @@ def test_frames_held_in_memory_train_the_same_weights(tmp_path):
 RESTORE = CONFIG.parent / "smoke-restore.yaml"
 
 
+@pytest.mark.parametrize("recipe, ema_decay", [(CONFIG, 0.0), (RESTORE, 0.9)], ids=["mono", "restore-ema"])
+def test_validation_logs_held_out_scores_and_leaves_the_weights_alone(tmp_path, recipe, ema_decay):
+    """eval_every: the log gets val_data scores at those steps, of the weights the run would ship
+    (the network itself, or its moving average); the run trains the same weights as without it."""
+    runs = {}
+    for every in (0, 3):
+        _, runs[every] = train_variant(tmp_path, recipe, f"every-{every}", steps=6, checkpoint_every=3,
+                                       ema_decay=ema_decay, eval_every=every, eval_images=2,
+                                       val_data="synthetic:val")
+    assert not [entry for entry in training_log(runs[0]) if "val" in entry]
+    scored = [entry for entry in training_log(runs[3]) if "val" in entry]
+    assert [entry["step"] for entry in scored] == [3, 6]
+    for entry in scored:
+        assert 0 < entry["val"]["absrel"] < 10 and 0 < entry["val"]["rmse"] and 0 <= entry["val"]["d1"] <= 1
+    assert scored[0]["val"] != scored[1]["val"]        # three more steps moved the average
+    a, b = (torch.load(run / "last.pt", weights_only=True) for run in (runs[0], runs[3]))
+    for part in ("model", "ema") if ema_decay else ("model",):
+        assert all(torch.equal(value, b[part][key]) for key, value in a[part].items()), part
+
+
 def test_restoration_recipe_trains_exports_and_samples_on_both_backends(tmp_path):
     assert main(["train", "--config", str(RESTORE), "--out", str(tmp_path / "r"), "--no-progress",
                  "--eval-images", "2"]) == 0
