@@ -14,8 +14,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+import yaml
+
 from ..inference.registry import WEIGHTS_DIR
-from .config import TrainConfig
+from .config import EXECUTION_SETTINGS, TrainConfig
 
 
 @dataclass
@@ -40,8 +42,6 @@ def config_for(variant: Variant, steps: Optional[int]) -> TrainConfig:
     return replace(cfg, **over)
 
 
-# how fast a run goes and what it reports while it trains, not what it learns
-EXECUTION_SETTINGS = ("threads", "loader_workers", "frames_in_memory", "val_data", "eval_every", "eval_images")
 EXECUTION_DEFAULTS = {name: getattr(TrainConfig(), name) for name in EXECUTION_SETTINGS}
 
 
@@ -89,12 +89,35 @@ def training_steps(cfg: TrainConfig, model_dir: Path):
     return cfg.steps
 
 
+def network_config(cfg: TrainConfig, runs: Path) -> Optional[Dict]:
+    """For a recipe that trains on top of another model (init_from), the config that trained that
+    model: from the card of the model this row uses (shipped, or a finished run), else from the card
+    of the model it starts from or the config.yaml of the run that trained it; None when none says."""
+    for model_dir in (shipped_model_for(cfg), runs / cfg.name / "model"):
+        card = None if model_dir is None else model_dir / "card.json"
+        if card is not None and card.is_file():
+            return (json.loads(card.read_text())["training"].get("started_from") or {}).get("config")
+    from .trainer import weights_file
+    try:
+        start = weights_file(cfg.init_from).parent
+    except FileNotFoundError:   # not trained yet
+        return None
+    card, run_config = start / "card.json", start.parent / "config.yaml"   # a run's model/ sits beside it
+    if card.is_file():
+        return json.loads(card.read_text())["training"].get("config")
+    return yaml.safe_load(run_config.read_text()) if start.name == "model" and run_config.is_file() else None
+
+
 def row_key(variant: Variant, cfg: Optional[TrainConfig], data: str, max_images: Optional[int],
-            windows: Sequence[str] = ()) -> Dict:
-    """Everything a row's numbers depend on, as JSON stores it (how fast it trained is not part of it)."""
+            windows: Sequence[str] = (), runs: Optional[Path] = None) -> Dict:
+    """Everything a row's numbers depend on, as JSON stores it (how fast it trained is not part of it):
+    for a stage-2 row, stage 1's training too, so a retrained network is not kept from an old table."""
     training = None if cfg is None else replace(cfg, **EXECUTION_DEFAULTS).to_dict()
     key = {"label": variant.label, "classical": variant.classical, "training": training, "data": data,
            "max_images": max_images, **({"windows": sorted(windows)} if windows else {})}
+    if cfg is not None and cfg.init_from:
+        network = network_config(cfg, runs or Path("runs/ablation"))
+        key["started_from"] = network and replace(TrainConfig.from_dict(network), **EXECUTION_DEFAULTS).to_dict()
     return json.loads(json.dumps(key))
 
 
@@ -112,7 +135,7 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
     rows = []
     for variant in variants:
         cfg = None if variant.classical else config_for(variant, steps)
-        key = row_key(variant, cfg, data, max_images, list(windows or {}))
+        key = row_key(variant, cfg, data, max_images, list(windows or {}), runs)
         earlier = [row for row in kept if row.get("key") == key and "metrics" in row]
         if earlier:
             rows.append({**earlier[0], "kept": True})

@@ -1,12 +1,14 @@
 """TrainConfig: a training run's YAML, typed. The checkpoint stores it, so a model rebuilds from it."""
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 import yaml
 
 PRECISIONS = ("fp32", "bf16")
 BEYOND_LOSSES = ("target", "hinge", "mask")
+# how fast a run goes and what it reports while it trains, not what it learns
+EXECUTION_SETTINGS = ("threads", "loader_workers", "frames_in_memory", "val_data", "eval_every", "eval_images")
 
 
 @dataclass
@@ -107,3 +109,14 @@ class TrainConfig:
 
     def to_dict(self) -> Dict:
         return asdict(self)
+
+
+def learning_differences(stored: Dict, cfg: TrainConfig) -> List[str]:
+    """Fields in which the config a checkpoint was saved with (as stored) and `cfg` differ in what the
+    run learns. Not counted: execution settings, the name, the step count (a run may be extended) and
+    the weight average (it may be switched on mid-run); fields the stored config predates are skipped."""
+    import json
+    ignored = set(EXECUTION_SETTINGS) | {"name", "steps", "ema_decay"}
+    now = json.loads(json.dumps(cfg.to_dict()))
+    return sorted(key for key, value in json.loads(json.dumps(stored)).items()
+                  if key in now and key not in ignored and now[key] != value)

@@ -60,14 +60,14 @@ def write_card(model_dir: Path, cfg, train_seconds: float, steps: int, evaluatio
 
 
 def started_from(init_from: str) -> Dict:
-    """What trained the weights a run started from (their card's training summary, when they have
-    one): a model fine-tuned or given a head on a frozen network names all of its training."""
+    """What trained the weights a run started from (their card's training summary and config, when they
+    have one): a model fine-tuned or given a head on a frozen network names all of its training."""
     from .trainer import weights_file
     card_path = weights_file(init_from).parent / "card.json"
     if not card_path.is_file():
         return {"init_from": init_from}
     card = json.loads(card_path.read_text())
-    summary = {key: card["training"].get(key) for key in ("steps", "wall_time_s", "command", "started_from")}
+    summary = {key: card["training"].get(key) for key in ("steps", "wall_time_s", "command", "started_from", "config")}
     return {"init_from": init_from, "name": card.get("name"), **{k: v for k, v in summary.items() if v is not None}}
 
 

@@ -20,7 +20,7 @@ from ..inference.registry import resolve_model_dir
 from ..models import build_model
 from ..models.checkpoint import load_matching_weights
 from ..models.export import write_model_folder
-from .config import TrainConfig
+from .config import TrainConfig, learning_differences
 from .frames import TrainingFrames
 from .in_memory import InMemory
 from .losses import beyond_mask_loss, l1_log_loss, laplace_nll, relative_l1_loss, sample_spread, silog_loss
@@ -141,13 +141,18 @@ class Trainer:
             self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
         self.step = 0
         self.seconds = 0.0  # training wall time, summed over resumed sessions
-        (self.run_dir / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
 
     def resume(self) -> bool:
         path = self.run_dir / "last.pt"
         if not path.is_file():
             return False
         blob = torch.load(path, map_location="cpu", weights_only=True)
+        changed = learning_differences(blob.get("config", {}), self.cfg)
+        if changed or blob["step"] > self.cfg.steps:
+            why = f"its config differs in {', '.join(changed)}" if changed else \
+                f"it is at step {blob['step']}, past this config's {self.cfg.steps}"
+            raise ValueError(f"{path} is another run's checkpoint ({why}): resuming would pass its weights off "
+                             "as this config's; move or delete it (depth-restore train: --fresh starts over)")
         self.model.load_state_dict(blob["model"])
         self.optimizer.load_state_dict(blob["optimizer"])
         self.step, self.seconds = blob["step"], blob.get("seconds", 0.0)
@@ -167,6 +172,7 @@ class Trainer:
         tmp = self.run_dir / "last.pt.tmp"
         torch.save(blob, tmp)
         tmp.replace(self.run_dir / "last.pt")  # never leave a half-written checkpoint behind
+        (self.run_dir / "config.yaml").write_text(yaml.safe_dump(self.cfg.to_dict(), sort_keys=False))
 
     def loss(self, image, log_gt, valid, aux_image=None, baseline=None):
         """`valid` (N, 1 or 2, H, W): surfaces, and (beyond_loss "hinge" or "mask") pixels only known

@@ -6,8 +6,9 @@ import pytest
 
 from depth_restore_ros.data.datasets import garg_crop
 from depth_restore_ros.inference.registry import shipped_models
-from depth_restore_ros.train.ablation import (Variant, config_for, evaluate_rows, markdown, shipped_model_for,
-                                              training_steps)
+from depth_restore_ros.train.ablation import (Variant, config_for, evaluate_rows, execution_settings, markdown,
+                                              shipped_model_for, training_steps)
+from depth_restore_ros.train.config import TrainConfig
 
 pytestmark = pytest.mark.slow
 
@@ -55,8 +56,13 @@ def test_a_shipped_model_is_reused_for_its_own_recipe(name):
     how_fast = dict(threads=1, loader_workers=1, frames_in_memory=True)
     what_it_logs = dict(val_data="synthetic:val?stereo=true", eval_every=100, eval_images=10)
     assert shipped_model_for(replace(cfg, **how_fast, **what_it_logs)) is not None
-    network_steps = json.loads((shipped_model_for(cfg) / "card.json").read_text())["training"]["started_from"]["steps"]
-    assert training_steps(cfg, shipped_model_for(cfg)) == f"{network_steps} + {cfg.steps} (beyond. only)"
+    network = json.loads((shipped_model_for(cfg) / "card.json").read_text())["training"]["started_from"]
+    assert training_steps(cfg, shipped_model_for(cfg)) == f"{network['steps']} + {cfg.steps} (beyond. only)"
+    stage_one = config_for(Variant(name, f"config/train/{name}.yaml"), steps=None)   # what made its network
+    if "config" in network:
+        assert replace(TrainConfig.from_dict(network["config"]), **execution_settings(stage_one)) == stage_one
+    else:   # cards shipped before started_from carried the config
+        assert network["steps"] == stage_one.steps
 
 
 def test_rows_of_an_earlier_run_are_kept_only_while_their_key_matches(tmp_path):
@@ -75,6 +81,26 @@ def test_rows_of_an_earlier_run_are_kept_only_while_their_key_matches(tmp_path):
     windowed = evaluate_rows(variants[1:], tmp_path / "c", data, 2, 2, progress=False, kept=first,
                              windows={"garg": garg_crop})   # a row scored without the window has not got it
     assert "kept" not in windowed[0] and "garg" in windowed[0]["windows"]
+
+
+def test_a_stage_two_row_is_not_kept_once_its_network_was_trained_again(tmp_path):
+    """A head trained on a frozen network (init_from) has the same recipe whatever that network is, so
+    its key names the network's training too: retraining stage 1 makes the old row stale."""
+    import shutil
+    data = "synthetic:test"
+    base = Variant("base", "config/train/smoke.yaml", slug="t-base")
+    head = Variant("head", "config/train/smoke.yaml", {
+        "init_from": str(tmp_path / "t-base" / "model"), "train_only": ["beyond."], "sky_as_far": True,
+        "beyond_loss": "mask", "arch_args": {"beyond_head": True}}, slug="t-head")
+    first = json.loads(json.dumps(evaluate_rows([base, head], tmp_path, data, 2, 1, progress=False)))
+    assert first[1]["key"]["started_from"]["seed"] == 0 and first[1]["key"]["started_from"]["steps"] == 2
+    assert evaluate_rows([head], tmp_path, data, 2, 1, progress=False, kept=first)[0]["kept"]
+    for run in ("t-base", "t-head"):
+        shutil.rmtree(tmp_path / run)
+    evaluate_rows([Variant("base", "config/train/smoke.yaml", {"seed": 1}, slug="t-base")], tmp_path, data, 2, 1,
+                  progress=False)   # stage 1 again, another seed, where the head's recipe points
+    again = evaluate_rows([head], tmp_path, data, 2, 1, progress=False, kept=first)
+    assert "kept" not in again[0] and again[0]["key"]["started_from"]["seed"] == 1
 
 
 def test_without_training_a_row_that_needs_it_is_named_not_trained(tmp_path):

@@ -54,6 +54,22 @@ def test_same_seed_same_weights_and_resume_continues(tmp_path):
         assert torch.equal(value, b["model"][key]), key
 
 
+def test_a_checkpoint_of_another_recipe_is_not_resumed(tmp_path):
+    """A run folder trained with another batch size (or past this recipe's last step) would be passed
+    off as this recipe's model: refused with what differs; --fresh starts over; a run can be extended."""
+    train(tmp_path / "a", "--steps", "3")
+    other = {**yaml.safe_load(CONFIG.read_text()), "batch_size": 3}
+    (tmp_path / "other.yaml").write_text(yaml.safe_dump(other))
+    again = ["train", "--config", str(tmp_path / "other.yaml"), "--out", str(tmp_path / "a"), "--no-progress",
+             "--eval-images", "1", "--steps", "3"]
+    with pytest.raises(ValueError, match="differs in batch_size.*--fresh"):
+        main(again)
+    with pytest.raises(ValueError, match="at step 3, past this config's 2"):
+        train(tmp_path / "a", "--steps", "2")
+    assert main(again + ["--fresh"]) == 0
+    assert yaml.safe_load((tmp_path / "a" / "config.yaml").read_text())["batch_size"] == 3
+
+
 def test_frames_held_in_memory_train_the_same_weights(tmp_path):
     """frames_in_memory changes how fast frames arrive (read once), not which, nor what is learned;
     with a loader worker too (it forks after the frames are read and shares them)."""
