@@ -62,11 +62,16 @@ class Decoder(nn.Module):
         self.out_channels = in_ch
 
     def forward(self, feats: List[torch.Tensor]) -> torch.Tensor:
-        x = feats[-1]
+        return self.stage_outputs(feats)[-1]
+
+    def stage_outputs(self, feats: List[torch.Tensor]) -> List[torch.Tensor]:
+        """Every stage's output, coarse to fine."""
+        x, outputs = feats[-1], []
         for stage, skip in zip(self.stages, reversed(feats[:-1])):
             x = F.interpolate(x, size=skip.shape[2:], mode="bilinear", align_corners=False)
             x = stage(torch.cat([x, skip], dim=1))
-        return x
+            outputs.append(x)
+        return outputs
 
 
 class DepthHead(nn.Module):

@@ -37,6 +37,18 @@ from .invertible import InvertibleStage, freeze_lipschitz_weights
 from .mono_unet import BeyondHead, Decoder, DepthHead, Encoder, to_metres
 
 
+def sample_statistics(log_depth: torch.Tensor, log_scale: torch.Tensor, images: int):
+    """(N * K, 1, h, w) log-depth and log-scale of K samples per image -> (depth, sigma, spread) in
+    metres, each (N, 1, h, w): the samples' mean, the mixture's std and the samples' std."""
+    depth_k, sigma_k = to_metres(log_depth, log_scale)
+    depth_k = depth_k.reshape(images, -1, depth_k.shape[2], depth_k.shape[3])
+    sigma_k = sigma_k.reshape(depth_k.shape)
+    depth = depth_k.mean(dim=1, keepdim=True)
+    spread = torch.sqrt(((depth_k - depth) ** 2).mean(dim=1, keepdim=True))
+    sigma = torch.sqrt((sigma_k ** 2).mean(dim=1, keepdim=True) + spread ** 2)
+    return depth, sigma, spread
+
+
 class SharedSkipFuse(nn.Module):
     """Upsample x to the skip's grid and add two 1x1 projections (= a 1x1 conv of their concat),
     then depthwise 3x3 and pointwise. The skip's projection is computed once per image."""
@@ -146,13 +158,17 @@ class RestoreNet(nn.Module):
                 f1 = self.aux(f1, (f0, f1)[level], self.encoder.level(aux_image, level), baseline)
         skip = self.context([f1, f2, f3]) if self.context is not None else f1
         beyond = self.beyond(skip, f3) if self.beyond is not None else None
+        z_enc, cond = self.latent_and_cond(f2, f3)
+        return z_enc, cond, self.coarse2.from_skip(skip), self.upsampler.weights(f0, f1), beyond
+
+    def latent_and_cond(self, f2: torch.Tensor, f3: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The mutual conditional maps of levels 2 and 3, projected to z_enc and to cond."""
         if self.latent_stride == 8:
             f3 = F.interpolate(f3, size=[f2.shape[2], f2.shape[3]], mode="bilinear", align_corners=False)
         else:  # fold 2x2 blocks of level 2 into channels (odd sizes: pad to even first)
             f2 = F.pixel_unshuffle(F.pad(f2, [0, f2.shape[3] % 2, 0, f2.shape[2] % 2], mode="replicate"), 2)
         mutual = torch.cat([f2, f3], dim=1)
-        return (self.to_latent(mutual), self.to_cond(mutual), self.coarse2.from_skip(skip),
-                self.upsampler.weights(f0, f1), beyond)
+        return self.to_latent(mutual), self.to_cond(mutual)
 
     def decode(self, z: torch.Tensor, skip1: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Log-depth and log-scale at stride 4."""
@@ -183,15 +199,19 @@ class RestoreNet(nn.Module):
         """Training: (N, K, H, W) log-depth and log-scale, K = train_samples unless given (and the
         (N, 1, H, W) beyond logit)."""
         k = samples or self.train_samples
-        c, h, w = self.latent_shape(*image.shape[2:])
-        noise = torch.randn(image.shape[0] * k, c, h, w, device=image.device)
-        schedule = torch.from_numpy(ddim_schedule(self.diffusion_steps, self.diffusion_strength))
-        log_depth, log_scale, up_weights, beyond = self.samples_log(image, noise, schedule.to(image.device),
+        log_depth, log_scale, up_weights, beyond = self.samples_log(image, *self.training_noise(image, k),
                                                                     aux_image, baseline)
         n, h, w = image.shape[0], log_depth.shape[2], log_depth.shape[3]
         both = torch.cat([log_depth, log_scale], dim=1).reshape(n, 2 * k, h, w)   # image-major rows
         full = self.to_input_size(self.upsampler(both, up_weights), image).reshape(n, k, 2, *image.shape[2:])
         return (full[:, :, 0], full[:, :, 1]) + ((beyond,) if beyond is not None else ())
+
+    def training_noise(self, image: torch.Tensor, samples: int) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Fresh noise for `samples` restorations of each image, and the recipe's DDIM schedule."""
+        c, h, w = self.latent_shape(*image.shape[2:])
+        noise = torch.randn(image.shape[0] * samples, c, h, w, device=image.device)
+        schedule = torch.from_numpy(ddim_schedule(self.diffusion_steps, self.diffusion_strength))
+        return noise, schedule.to(image.device)
 
     def to_input_size(self, maps: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
         """The upsampler's output is the encoder's size; input_scale 2 doubles it (log-space maps)."""
@@ -209,14 +229,8 @@ class RestoreNet(nn.Module):
         sigma: the std of the whole predictive mixture, sqrt(mean aleatoric variance + spread^2)
         (law of total variance): with K = 1 it is the aleatoric head alone.
         """
-        n = image.shape[0]
         log_depth, log_scale, up_weights, beyond = self.samples_log(image, noise, schedule, aux_image, baseline)
-        depth_k, sigma_k = to_metres(log_depth, log_scale)
-        depth_k = depth_k.reshape(n, -1, depth_k.shape[2], depth_k.shape[3])
-        sigma_k = sigma_k.reshape(depth_k.shape)
-        depth = depth_k.mean(dim=1, keepdim=True)
-        spread = torch.sqrt(((depth_k - depth) ** 2).mean(dim=1, keepdim=True))
-        sigma = torch.sqrt((sigma_k ** 2).mean(dim=1, keepdim=True) + spread ** 2)
+        depth, sigma, spread = sample_statistics(log_depth, log_scale, image.shape[0])
         # log-space upsampling keeps ratios (a convex mix of depths at an edge stays between them)
         full = torch.exp(self.to_input_size(
             self.upsampler(torch.log(torch.cat([depth, sigma, spread + 1e-6], dim=1)), up_weights), image))

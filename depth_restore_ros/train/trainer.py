@@ -91,6 +91,17 @@ def weights_file(name_or_path: str) -> Path:
     return path if path.is_file() else resolve_model_dir(name_or_path) / "model.pt"
 
 
+def refuse_another_architecture(cfg: TrainConfig, weights: Path) -> None:
+    """init_from copies tensors by name and shape, and models of two architectures can share some
+    (restore_net's and restore_residual's restoration and decoder do): a recipe would start from half
+    of another network without a word. A model folder says its architecture; it must be the recipe's."""
+    config = weights.parent / "config.json"
+    arch = json.loads(config.read_text()).get("arch") if config.is_file() else None
+    if arch is not None and arch != cfg.arch:
+        raise ValueError(f"init_from {cfg.init_from!r} is a {arch} model and this recipe builds a {cfg.arch}: "
+                         "start it from a model of its own architecture (train that model's recipe first)")
+
+
 def freeze_all_but(model: torch.nn.Module, prefixes) -> list:
     """train_only: parameters named with one of `prefixes` train, the rest freeze; returns the former."""
     prefixes = tuple(prefixes)
@@ -131,7 +142,9 @@ class Trainer:
         # channels_last: depthwise convolutions train ~1.8x faster on the CPU in this layout
         self.model = build_model(cfg.arch, **cfg.arch_args).to(memory_format=torch.channels_last)
         if cfg.init_from:  # a resumed run's checkpoint replaces these weights again
-            load_matching_weights(self.model, weights_file(cfg.init_from))
+            start = weights_file(cfg.init_from)
+            refuse_another_architecture(cfg, start)
+            load_matching_weights(self.model, start)
         self.model_config = model_config_for(cfg, self.model)
         trainable = freeze_all_but(self.model, cfg.train_only) if cfg.train_only else list(self.model.parameters())
         self.optimizer = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)

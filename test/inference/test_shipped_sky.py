@@ -9,8 +9,8 @@ from depth_restore_ros.inference.config import ModelConfig
 from depth_restore_ros.inference.registry import resolve_model_dir, shipped_models
 
 # mean over the four frames, measured with the heads as a separate output: sky published 0.039
-# (mono-small), 0.050 (mono-restore), 0.038 / 0.032 (stereo-restore / -hr); surfaces published
-# 0.986-0.990 (what the heads drop are mostly far surfaces against the sky, median ~40 m); before
+# (mono-small), 0.082 (mono-restore; 0.050 before it became restore_residual), 0.038 / 0.032
+# (stereo-restore / -hr); surfaces published 0.986-0.990 (what the heads drop are mostly far surfaces against the sky, median ~40 m); before
 # the heads every model published > 0.97 of the sky
 SKY_PUBLISHED_AT_MOST = 0.10
 SURFACES_PUBLISHED_AT_LEAST = 0.95

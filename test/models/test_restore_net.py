@@ -34,12 +34,17 @@ def test_schedule_runs_from_the_strength_to_a_clean_latent():
         ddim_schedule(0, 0.5)
 
 
-WITH_CONTEXT = dict(SMALL, context_channels=(32, 24))   # the per-image decoder of the shipped recipes
+WITH_CONTEXT = dict(SMALL, context_channels=(32, 24))   # the per-image decoder of the stereo recipes
+# restore_residual (mono-restore): a mono_unet per image, the samples correct its depth
+RESIDUAL = dict(channels=(16, 24, 32, 48), depths=(1, 1, 1, 1), base_channels=(32, 24, 16), latent=16,
+                denoiser_width=16, dec_channels=(24, 16), invertible_hidden=8, diffusion_steps=3)
+EVERY_KIND = [("restore_net", SMALL), ("restore_net", WITH_CONTEXT), ("restore_residual", RESIDUAL)]
+KIND_IDS = ["level1-skip", "context-decoder", "residual"]
 
 
-@pytest.mark.parametrize("arch_args", [SMALL, WITH_CONTEXT], ids=["level1-skip", "context-decoder"])
-def test_training_forward_gives_k_samples_and_gradients_reach_the_encoder(arch_args):
-    model = randomised(build_model("restore_net", **arch_args, train_samples=3)).train()
+@pytest.mark.parametrize("arch, arch_args", EVERY_KIND, ids=KIND_IDS)
+def test_training_forward_gives_k_samples_and_gradients_reach_the_encoder(arch, arch_args):
+    model = randomised(build_model(arch, **arch_args, train_samples=3)).train()
     log_depth, log_scale = model.forward_log(torch.randn(2, 3, 64, 96))
     assert log_depth.shape == log_scale.shape == (2, 3, 64, 96)
     log_depth.mean().backward()
@@ -49,8 +54,9 @@ def test_training_forward_gives_k_samples_and_gradients_reach_the_encoder(arch_a
         assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.context.parameters())
 
 
-def test_samples_differ_with_noise_and_their_spread_is_published():
-    model = randomised(build_model("restore_net", **SMALL))
+@pytest.mark.parametrize("arch, arch_args", EVERY_KIND[::2], ids=KIND_IDS[::2])
+def test_samples_differ_with_noise_and_their_spread_is_published(arch, arch_args):
+    model = randomised(build_model(arch, **arch_args))
     inputs = model.example_inputs(64, 96, samples=4)
     with torch.no_grad():
         depth, sigma, spread = model(*inputs.values())
@@ -61,10 +67,10 @@ def test_samples_differ_with_noise_and_their_spread_is_published():
     assert torch.allclose(one[1], one[1].clamp(min=0))
 
 
-@pytest.mark.parametrize("arch_args", [SMALL, WITH_CONTEXT], ids=["level1-skip", "context-decoder"])
-def test_onnx_graph_takes_any_number_of_samples_and_steps(tmp_path, arch_args):
-    model = randomised(build_model("restore_net", **arch_args))
-    config = ModelConfig(name="r", arch="restore_net", arch_args=arch_args, stochastic=True,
+@pytest.mark.parametrize("arch, arch_args", EVERY_KIND, ids=KIND_IDS)
+def test_onnx_graph_takes_any_number_of_samples_and_steps(tmp_path, arch, arch_args):
+    model = randomised(build_model(arch, **arch_args))
+    config = ModelConfig(name="r", arch=arch, arch_args=arch_args, stochastic=True,
                          input_names=("image", "noise", "schedule"), output_names=("depth", "sigma", "spread"),
                          latent_channels=16)
     folder = write_model_folder(model, config, tmp_path / "m")
@@ -88,17 +94,18 @@ def test_onnx_graph_takes_any_number_of_samples_and_steps(tmp_path, arch_args):
 
 
 @pytest.mark.parametrize("logit, finite", [(-10.0, 1.0), (10.0, 0.0)])
-def test_beyond_head_is_one_map_per_image_and_publishes_nan(tmp_path, logit, finite):
+@pytest.mark.parametrize("arch, arch_args", EVERY_KIND[1:], ids=KIND_IDS[1:])
+def test_beyond_head_is_one_map_per_image_and_publishes_nan(tmp_path, logit, finite, arch, arch_args):
     """The "nothing within range" logit does not depend on the noise: one (N, 1) map however many
     samples, exported as a fourth output; where it is positive the estimator publishes NaN."""
     from depth_restore_ros import Estimator
-    args = {**WITH_CONTEXT, "beyond_head": True}
-    model = randomised(build_model("restore_net", **args))
+    args = {**arch_args, "beyond_head": True}
+    model = randomised(build_model(arch, **args))
     with torch.no_grad():
         model.beyond.out[-1].bias.fill_(logit)
     log_depth, _, beyond = model.train().forward_log(torch.randn(2, 3, 64, 96), samples=3)
     assert log_depth.shape == (2, 3, 64, 96) and beyond.shape == (2, 1, 64, 96)
-    config = ModelConfig(name="r", arch="restore_net", arch_args=args, stochastic=True,
+    config = ModelConfig(name="r", arch=arch, arch_args=args, stochastic=True,
                          input_names=("image", "noise", "schedule"),
                          output_names=("depth", "sigma", "spread", "beyond"), latent_channels=16)
     folder = write_model_folder(model.eval(), config, tmp_path / "m")
@@ -109,6 +116,26 @@ def test_beyond_head_is_one_map_per_image_and_publishes_nan(tmp_path, logit, fin
     assert np.isfinite(prediction.depth).mean() == finite
     assert np.array_equal(np.isfinite(prediction.uncertainty), np.isfinite(prediction.depth))
     assert np.isfinite(estimator.predict(rgb, num_samples=3, mask_beyond=False).depth).all()
+
+
+def test_residual_model_starts_as_the_mono_unet_it_builds_on():
+    """Before its correction is learned, restore_residual is mono_unet with the same weights: same
+    depth and sigma for any noise, no spread; the restoration can only add to mono-small."""
+    base = randomised(build_model("mono_unet", channels=RESIDUAL["channels"], depths=RESIDUAL["depths"],
+                                  dec_channels=RESIDUAL["base_channels"]))
+    model = build_model("restore_residual", **RESIDUAL)
+    weights = {("base_" + k if k.startswith("head.") else k): v for k, v in base.state_dict().items()}
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    assert not unexpected and all(k.split(".")[0] in ("to_latent", "to_cond", "loop", "coarse1", "coarse2",
+                                                      "fine1", "fine2", "head") for k in missing)
+    inputs = model.eval().example_inputs(64, 96, samples=3)
+    with torch.no_grad():
+        depth, sigma, spread = model(**inputs)
+        expected_depth, expected_sigma = base(inputs["image"])
+    assert torch.allclose(depth, expected_depth, rtol=1e-5) and torch.allclose(sigma, expected_sigma, rtol=1e-5)
+    assert float(spread.max()) < 1e-5
+    with pytest.raises(ValueError, match="monocular"):
+        build_model("restore_residual", **RESIDUAL, stereo=True)
 
 
 def test_plane_sweep_peaks_at_the_true_disparity():

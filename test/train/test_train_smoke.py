@@ -1,5 +1,6 @@
 """The training recipe end to end on a few frames: CLI, checkpoints, resume, determinism, model card."""
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -264,6 +265,11 @@ def test_init_from_starts_the_stereo_model_from_the_monocular_one(tmp_path):
         load_matching_weights(trainer.model, tmp_path / "other.pt")
     with pytest.raises(FileNotFoundError, match="no model named"):
         Trainer(TrainConfig.from_dict({**recipe, "init_from": "no-such-model"}), tmp_path / "x")
+    other = shutil.copytree(mono / "model", tmp_path / "other-arch")   # the same tensors, said to be another net
+    config = json.loads((other / "config.json").read_text())
+    (other / "config.json").write_text(json.dumps({**config, "arch": "restore_residual"}))
+    with pytest.raises(ValueError, match="restore_residual model and this recipe builds a restore_net"):
+        Trainer(TrainConfig.from_dict({**recipe, "init_from": str(other)}), tmp_path / "y")
 
 
 def test_mean_loss_scores_the_published_mean_and_the_crps_the_samples(tmp_path):
