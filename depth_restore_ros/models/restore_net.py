@@ -183,7 +183,7 @@ class RestoreNet(nn.Module):
         z = self.loop(repeat_samples(z_enc, k), repeat_samples(cond, k), noise, schedule)
         log_depth, log_scale = self.decode(z, repeat_samples(skip1, k))
         if beyond is not None:
-            beyond = self.to_input_size(self.upsampler(beyond, up_weights), image)
+            beyond = self.upsample(beyond, up_weights, image)
         return log_depth, log_scale, up_weights, beyond
 
     def latent_shape(self, height: int, width: int) -> Tuple[int, int, int]:
@@ -203,7 +203,7 @@ class RestoreNet(nn.Module):
                                                                     aux_image, baseline)
         n, h, w = image.shape[0], log_depth.shape[2], log_depth.shape[3]
         both = torch.cat([log_depth, log_scale], dim=1).reshape(n, 2 * k, h, w)   # image-major rows
-        full = self.to_input_size(self.upsampler(both, up_weights), image).reshape(n, k, 2, *image.shape[2:])
+        full = self.upsample(both, up_weights, image).reshape(n, k, 2, *image.shape[2:])
         return (full[:, :, 0], full[:, :, 1]) + ((beyond,) if beyond is not None else ())
 
     def training_noise(self, image: torch.Tensor, samples: int) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -212,6 +212,10 @@ class RestoreNet(nn.Module):
         noise = torch.randn(image.shape[0] * samples, c, h, w, device=image.device)
         schedule = torch.from_numpy(ddim_schedule(self.diffusion_steps, self.diffusion_strength))
         return noise, schedule.to(image.device)
+
+    def upsample(self, maps: torch.Tensor, up_weights: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        """The decoder's maps to the input size: the image's convex upsampling, then `to_input_size`."""
+        return self.to_input_size(self.upsampler(maps, up_weights), image)
 
     def to_input_size(self, maps: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
         """The upsampler's output is the encoder's size; input_scale 2 doubles it (log-space maps)."""
@@ -232,8 +236,7 @@ class RestoreNet(nn.Module):
         log_depth, log_scale, up_weights, beyond = self.samples_log(image, noise, schedule, aux_image, baseline)
         depth, sigma, spread = sample_statistics(log_depth, log_scale, image.shape[0])
         # log-space upsampling keeps ratios (a convex mix of depths at an edge stays between them)
-        full = torch.exp(self.to_input_size(
-            self.upsampler(torch.log(torch.cat([depth, sigma, spread + 1e-6], dim=1)), up_weights), image))
+        full = torch.exp(self.upsample(torch.log(torch.cat([depth, sigma, spread + 1e-6], dim=1)), up_weights, image))
         maps = (full[:, :1], full[:, 1:2], full[:, 2:])
         return maps if beyond is None else maps + (beyond,)
 

@@ -55,33 +55,18 @@ class ResidualRestoreNet(RestoreNet):
 
     def samples_log(self, image: torch.Tensor, noise: torch.Tensor, schedule: torch.Tensor, aux_image=None,
                     baseline=None):
-        """Stride-2 log-depth and log-scale of every sample, (N * K, 1, h, w); the beyond logit at
-        stride 2 (or None)."""
+        """Stride-2 log-depth and log-scale of every sample, (N * K, 1, h, w); no upsampling weights
+        (None: `upsample` is bilinear); the full-size beyond logit (or None)."""
         k = noise.shape[0] // image.shape[0]
         z_enc, cond, skip, base, beyond = self.encode(image)
         z = self.loop(repeat_samples(z_enc, k), repeat_samples(cond, k), noise, schedule)
         correction = torch.cat(self.decode(z, repeat_samples(skip, k)), dim=1)
         both = repeat_samples(base, k) + F.interpolate(correction, size=[base.shape[2], base.shape[3]],
                                                        mode="bilinear", align_corners=False)
-        return both[:, :1], both[:, 1:].clamp(-6.0, 3.0), beyond
+        if beyond is not None:
+            beyond = self.upsample(beyond, None, image)
+        return both[:, :1], both[:, 1:].clamp(-6.0, 3.0), None, beyond
 
-    def forward_log(self, image: torch.Tensor, samples: int = 0, aux_image=None, baseline=None):
-        """Training: (N, K, H, W) log-depth and log-scale (and the (N, 1, H, W) beyond logit)."""
-        k = samples or self.train_samples
-        log_depth, log_scale, beyond = self.samples_log(image, *self.training_noise(image, k))
-        n, h, w = image.shape[0], image.shape[2], image.shape[3]
-        both = self.to_image(torch.cat([log_depth, log_scale], dim=1), image).reshape(n, k, 2, h, w)
-        return (both[:, :, 0], both[:, :, 1]) + ((self.to_image(beyond, image),) if beyond is not None else ())
-
-    def forward(self, image: torch.Tensor, noise: torch.Tensor, schedule: torch.Tensor, aux_image=None,
-                baseline=None):
-        """(depth, sigma, spread) as `RestoreNet.forward` (and the beyond logit)."""
-        log_depth, log_scale, beyond = self.samples_log(image, noise, schedule)
-        depth, sigma, spread = sample_statistics(log_depth, log_scale, image.shape[0])
-        full = torch.exp(self.to_image(torch.log(torch.cat([depth, sigma, spread + 1e-6], dim=1)), image))
-        maps = (full[:, :1], full[:, 1:2], full[:, 2:])
-        return maps if beyond is None else maps + (self.to_image(beyond, image),)
-
-    @staticmethod
-    def to_image(maps: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+    def upsample(self, maps: torch.Tensor, up_weights, image: torch.Tensor) -> torch.Tensor:
+        """Bilinear to the input size, as mono-small's head (there are no upsampling weights)."""
         return F.interpolate(maps, size=[image.shape[2], image.shape[3]], mode="bilinear", align_corners=False)

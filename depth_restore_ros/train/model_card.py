@@ -10,7 +10,8 @@ from ..inference.registry import WEIGHTS_DIR
 
 
 def outputs_text(cfg) -> str:
-    if cfg.arch not in ("restore_net", "restore_residual"):
+    from ..models import ARCHITECTURES, RestoreNet
+    if not issubclass(ARCHITECTURES[cfg.arch], RestoreNet):   # restore_net and the networks built on it
         return "depth: metres (NaN invalid); uncertainty: 1-sigma metres from a Laplace NLL head"
     text = (f"depth: metres (NaN invalid), the mean of K restoration samples (K = {cfg.default_samples} unless "
             "num_samples says otherwise); uncertainty: 1-sigma metres of the samples' mixture, sqrt(mean "
