@@ -12,6 +12,9 @@ def add_arguments(parser):
     parser.add_argument("--num-scenes", type=int, help="override the number of training frames")
     parser.add_argument("--gt-density", choices=["dense", "lidar"],
                         help="override the ground-truth density (lidar: ~5%% of pixels on scan lines)")
+    parser.add_argument("--seed", type=int,
+                        help="override the seed (weights' initialisation, frame order, augmentation): "
+                             "several seeds of one recipe show how far its numbers move by chance")
     parser.add_argument("--eval-images", type=int, help="test frames for the model card (default: all)")
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
     parser.add_argument("--ship", action="store_true",
@@ -26,7 +29,7 @@ def run(args) -> int:
 
     cfg = TrainConfig.from_yaml(args.config)
     overrides = {k: v for k, v in dict(steps=args.steps, num_scenes=args.num_scenes,
-                                       gt_density=args.gt_density).items() if v is not None}
+                                       gt_density=args.gt_density, seed=args.seed).items() if v is not None}
     cfg = replace(cfg, **overrides)
     run_dir = Path(args.out or Path("runs") / cfg.name)
     trainer = Trainer(cfg, run_dir)

@@ -55,6 +55,15 @@ def test_same_seed_same_weights_and_resume_continues(tmp_path):
         assert torch.equal(value, b["model"][key]), key
 
 
+def test_another_seed_trains_other_weights_and_is_recorded(tmp_path):
+    train(tmp_path / "a", "--steps", "2")
+    train(tmp_path / "b", "--steps", "2", "--seed", "7")
+    assert yaml.safe_load((tmp_path / "b" / "config.yaml").read_text())["seed"] == 7
+    a = torch.load(tmp_path / "a" / "last.pt", weights_only=True)["model"]
+    b = torch.load(tmp_path / "b" / "last.pt", weights_only=True)["model"]
+    assert any(not torch.equal(a[key], b[key]) for key in a if a[key].is_floating_point())
+
+
 def test_a_checkpoint_of_another_recipe_is_not_resumed(tmp_path):
     """A run folder trained with another batch size (or past this recipe's last step) would be passed
     off as this recipe's model: refused with what differs; --fresh starts over; a run can be extended."""
