@@ -14,10 +14,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+import numpy as np
 import yaml
 
 from ..inference.registry import WEIGHTS_DIR
 from .config import EXECUTION_SETTINGS, TrainConfig
+from .metrics import paired_bootstrap_change
 
 
 @dataclass
@@ -125,7 +127,8 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
                   max_images: Optional[int], progress: bool, kept: Sequence[Dict] = (),
                   train: bool = True, windows: Optional[Dict] = None) -> List[Dict]:
     """One row per variant: trained (or reused) and evaluated, or taken from `kept` (rows of an earlier
-    run) when one there has the same key. train=False: a row that would need training is a
+    run) when one there has the same key and the per-image RMSE the table's intervals need (rows stored
+    before the table had them are evaluated again). train=False: a row that would need training is a
     placeholder (`missing`), named under the table. `windows` (name -> crop): each row is also scored
     inside these windows of the frame (evaluate's `windows`)."""
     from ..data.datasets import open_dataset
@@ -136,7 +139,7 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
     for variant in variants:
         cfg = None if variant.classical else config_for(variant, steps)
         key = row_key(variant, cfg, data, max_images, list(windows or {}), runs)
-        earlier = [row for row in kept if row.get("key") == key and "metrics" in row]
+        earlier = [row for row in kept if row.get("key") == key and "per_image_rmse" in row]
         if earlier:
             rows.append({**earlier[0], "kept": True})
             continue
@@ -158,6 +161,8 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
         rows.append({"label": variant.label, **row, "metrics": result["metrics"], "coverage": result["coverage"],
                      **({"windows": result["windows"]} if windows else {}),
                      "by_depth": result["by_depth"], "num_images": result["num_images"],
+                     "per_image_rmse": [round(image["rmse"], 4) if "rmse" in image else None
+                                        for image in result["per_image"]],
                      "eval_s": round(time.perf_counter() - t0, 1), "key": key,
                      "evaluated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
     return rows
@@ -172,13 +177,17 @@ def markdown(title: str, command: str, data: str, all_rows: List[Dict], referenc
     lines = [f"# {title}", "", f"Written by `{command}` on "
              f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; data `{data}` "
              f"({rows[0]['num_images']} images), metric depth, no alignment.", "",
-             "| Model | Training GT | Steps | Density | RMSE (m) | AbsRel | delta1 | RMSE vs first row |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| Model | Training GT | Steps | Density | RMSE (m) | AbsRel | delta1 | RMSE vs first row | "
+             "95% interval |", "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         m = row["metrics"]
         change = 100.0 * (m["rmse"] - base) / base
         lines.append(f"| {row['label']} | {row['gt_density']} | {row['steps']} | {100 * row['coverage']:.1f}% | "
-                     f"{m['rmse']:.3f} | {m['absrel']:.4f} | {m['d1']:.4f} | {change:+.2f}% |")
+                     f"{m['rmse']:.3f} | {m['absrel']:.4f} | {m['d1']:.4f} | {change:+.2f}% | "
+                     f"{change_interval(rows[reference], row)} |")
+    lines += ["", "95% interval: of the RMSE change against the first row, from resampling the test images "
+              "(10 000 paired draws; `metrics.paired_bootstrap_change`): how far the change could move by which "
+              "images the test set holds. Not by chance in training: another seed of one recipe moves it too."]
     kept = [f"{row['label']} ({row['evaluated']})" for row in rows if row.get("kept")]
     missing = [row["label"] for row in all_rows if row.get("missing")]
     if missing:
@@ -191,6 +200,15 @@ def markdown(title: str, command: str, data: str, all_rows: List[Dict], referenc
     if all(row.get("by_depth") for row in rows):
         lines += [""] + depth_band_table(rows, reference)
     return "\n".join(lines) + "\n"
+
+
+def change_interval(reference: Dict, row: Dict) -> str:
+    """The paired-bootstrap interval of `row`'s RMSE change against `reference`, as table text."""
+    if row is reference:
+        return "-"
+    per_image = [[np.nan if v is None else v for v in r["per_image_rmse"]] for r in (reference, row)]
+    _, low, high = paired_bootstrap_change(*per_image)
+    return f"{100 * low:+.1f}% to {100 * high:+.1f}%"
 
 
 def window_table(rows: List[Dict], name: str, why: str, reference: int = 0) -> List[str]:

@@ -3,7 +3,7 @@
 Metrics are computed per image and then averaged over images, as the published NYU / KITTI numbers
 are: a pixel-weighted mean would let the images with the most valid pixels dominate.
 """
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -144,3 +144,24 @@ class DepthBands:
                          "rmse": float(np.sqrt(self.sq_error[i] / c)) if c else None,
                          "sq_error_share": float(self.sq_error[i] / total_sq) if total_sq else 0.0})
         return rows
+
+
+def paired_bootstrap_change(reference: Sequence[float], other: Sequence[float], resamples: int = 10_000,
+                            level: float = 0.95, seed: int = 0) -> Tuple[float, float, float]:
+    """(change, low, high) of the mean of a per-image metric from `reference` to `other` (a fraction:
+    +0.02 is 2 % more), with a `level` interval from resampling the images, the same draw for both.
+
+    Two models scored on one test set differ partly by which images that set happened to hold; the
+    interval says how far the change could move by that alone (not by training another seed). An
+    image either model could not score (NaN) is left out of both."""
+    a, b = np.asarray(reference, np.float64), np.asarray(other, np.float64)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"per-image values of the same images expected, got {a.shape} and {b.shape}")
+    both = np.isfinite(a) & np.isfinite(b)
+    a, b = a[both], b[both]
+    if not a.size:
+        raise ValueError("no image that both models scored")
+    draws = np.random.default_rng(seed).integers(0, a.size, (resamples, a.size))
+    changes = b[draws].mean(axis=1) / a[draws].mean(axis=1) - 1.0
+    low, high = np.quantile(changes, [(1.0 - level) / 2, (1.0 + level) / 2])
+    return float(b.mean() / a.mean() - 1.0), float(low), float(high)

@@ -31,7 +31,8 @@ def test_rows_train_evaluate_and_reuse(tmp_path):
     table = markdown("t", "depth-restore ablate t", "synthetic:test", rows, windows={"garg": "where LiDAR looks"})
     main, bands = table.split("RMSE (m) by ground-truth depth band")
     main, window = main.split("The same predictions inside the `garg` window: where LiDAR looks")
-    assert main.count("\n| ") == 4 and "+0.00%" in main and "| 100.0% |" in main
+    assert main.count("\n| ") == 4 and "+0.00% | - |" in main and "| 100.0% |" in main
+    assert all(len(r["per_image_rmse"]) == 2 for r in rows) and main.count("% to ") == 2
     assert window.count("\n| ") == 4 and f"| {rows[2]['windows']['garg']['rmse']:.3f} |" in window
     assert bands.count("\n| ") == 1 + 2 + 3 and "| > 32 m |" in bands  # header, shares, one line per row
 
@@ -74,6 +75,9 @@ def test_rows_of_an_earlier_run_are_kept_only_while_their_key_matches(tmp_path):
     assert all(row["kept"] for row in kept) and not (tmp_path / "b").exists()   # nothing trained again
     assert [row["metrics"] for row in kept] == [row["metrics"] for row in first]
     assert "Rows kept from an earlier run" in markdown("t", "c", data, kept)
+    without_images = [{k: v for k, v in row.items() if k != "per_image_rmse"} for row in first]
+    again = evaluate_rows(variants[1:], tmp_path / "b", data, 2, 2, progress=False, kept=without_images)
+    assert "kept" not in again[0] and again[0]["per_image_rmse"] == first[1]["per_image_rmse"]
     other_steps = evaluate_rows(variants[:1], tmp_path / "c", data, 3, 2, progress=False, kept=first)
     assert "kept" not in other_steps[0] and other_steps[0]["steps"] == 3
     other_frames = evaluate_rows(variants[1:], tmp_path / "c", data, 2, 1, progress=False, kept=first)

@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from depth_restore_ros.train.metrics import METRICS, DepthBands, MetricAccumulator, align, depth_metrics
+from depth_restore_ros.train.metrics import (METRICS, DepthBands, MetricAccumulator, align, depth_metrics,
+                                             paired_bootstrap_change)
 
 GT = np.array([[1.0, 2.0, 4.0]], np.float32)
 ALL = np.ones(GT.shape, bool)
@@ -87,3 +88,20 @@ def test_depth_bands_pool_pixels_and_say_which_way():
     assert np.isclose(rows[(32.0, None)]["rmse"], 10.0) and np.isclose(rows[(2.0, 4.0)]["rmse"], np.sqrt(0.045))
     assert np.isclose(rows[(32.0, None)]["sq_error_share"], 100 / 100.59)
     assert np.isclose(sum(r["sq_error_share"] for r in rows.values()), 1.0)
+
+
+def test_paired_bootstrap_change():
+    """A model 10 % worse on every image is +10 % with no doubt; one that differs from the reference
+    only by noise gets an interval around zero; the same draw pairs the images of both models."""
+    rng = np.random.default_rng(3)
+    reference = rng.uniform(0.5, 5.0, 200)            # per-image RMSE: images differ far more than models
+    assert paired_bootstrap_change(reference, 1.1 * reference) == pytest.approx((0.1, 0.1, 0.1))
+    noisy = reference * rng.normal(1.0, 0.05, 200)
+    change, low, high = paired_bootstrap_change(reference, noisy)
+    assert low < change < high and low < 0.0 < high and high - low < 0.03
+    unpaired = paired_bootstrap_change(reference, rng.permutation(noisy))   # same values, images shuffled
+    assert unpaired[2] - unpaired[1] > 5 * (high - low)
+    with_nan = np.append(noisy, np.nan)
+    assert paired_bootstrap_change(np.append(reference, 1.0), with_nan) == pytest.approx((change, low, high), abs=0.01)
+    with pytest.raises(ValueError, match="same images"):
+        paired_bootstrap_change(reference, reference[:10])
