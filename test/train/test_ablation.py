@@ -118,3 +118,16 @@ def test_without_training_a_row_that_needs_it_is_named_not_trained(tmp_path):
     assert table.split("Not trained yet")[0].count("\n| ") == 2   # the header and the one row it has
     trained = evaluate_rows(variants[1:], tmp_path, data, 2, 1, progress=False, kept=rows)
     assert "metrics" in trained[0] and "kept" not in trained[0]   # a placeholder is never kept
+
+
+def test_the_seed_rows_are_the_first_rows_networks_with_only_another_seed():
+    """The restore study's seed rows measure chance in training: each must be the network of the row
+    it repeats (stage 1 of that row's recipe) with nothing but the seed (and the run's name) changed."""
+    from depth_restore_ros.commands.ablate import STUDIES
+    rows = {variant.label: variant for variant in STUDIES["restore"]}
+    for label, repeated in (("mono-small, seed 1", "mono-small"),
+                            ("+ restoration, seed 1", "+ restoration (mono-restore)")):
+        seeded = config_for(rows[label], steps=None)
+        network = config_for(Variant(repeated, rows[repeated].recipe.replace("-sky-head", "")), steps=None)
+        assert seeded.seed != network.seed and not network.train_only
+        assert replace(seeded, seed=network.seed, name=network.name) == network
