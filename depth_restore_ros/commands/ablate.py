@@ -30,9 +30,10 @@ STUDIES = {
         Variant("+ restoration, sparse GT", "config/train/mono-restore.yaml", {"gt_density": "lidar"},
                 slug="ablate-mono-restore-lidar"),
         # the first two rows' recipes again with another seed: how far a row moves by chance in training
-        Variant("mono-small, seed 1", "config/train/mono-small.yaml", {"seed": 1}, slug="ablate-mono-small-seed1"),
+        Variant("mono-small, seed 1", "config/train/mono-small.yaml", {"seed": 1}, slug="ablate-mono-small-seed1",
+                repeats="mono-small"),
         Variant("+ restoration, seed 1", "config/train/mono-restore.yaml", {"seed": 1},
-                slug="ablate-mono-restore-seed1"),
+                slug="ablate-mono-restore-seed1", repeats="+ restoration (mono-restore)"),
     ],
     "stereo": [
         Variant("mono-restore (left view only)", "config/train/mono-restore-sky-head.yaml", slug="ablate-mono-restore"),

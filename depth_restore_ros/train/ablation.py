@@ -29,6 +29,7 @@ class Variant:
     overrides: Dict = field(default_factory=dict)  # TrainConfig fields; "arch_args" entries merge
     slug: str = ""
     classical: str = ""                           # "sgbm" or "sgbm-filled": no network, no training
+    repeats: str = ""                             # label of the row whose recipe this one trains with another seed
 
 
 def config_for(variant: Variant, steps: Optional[int]) -> TrainConfig:
@@ -131,42 +132,46 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
     before the table had them are evaluated again). train=False: a row that would need training is a
     placeholder (`missing`), named under the table. `windows` (name -> crop): each row is also scored
     inside these windows of the frame (evaluate's `windows`)."""
+    rows = []
+    for variant in variants:
+        row = evaluate_row(variant, runs, data, steps, max_images, progress, kept, train, windows)
+        rows.append({**row, **({"repeats": variant.repeats} if variant.repeats else {})})
+    return rows
+
+
+def evaluate_row(variant: Variant, runs: Path, data: str, steps: Optional[int], max_images: Optional[int],
+                 progress: bool, kept: Sequence[Dict], train: bool, windows: Optional[Dict]) -> Dict:
+    """One variant's row (evaluate_rows)."""
     from ..data.datasets import open_dataset
     from ..inference import Estimator
     from .evaluate import estimator_predictor, evaluate
 
-    rows = []
-    for variant in variants:
-        cfg = None if variant.classical else config_for(variant, steps)
-        key = row_key(variant, cfg, data, max_images, list(windows or {}), runs)
-        earlier = [row for row in kept if row.get("key") == key and "per_image_rmse" in row]
-        if earlier:
-            rows.append({**earlier[0], "kept": True})
-            continue
-        if variant.classical:
-            from .classical_stereo import sgbm_depth
-            predict = lambda s, filled=variant.classical.endswith("filled"): sgbm_depth(s, filled)  # noqa: E731
-            row = {"model": variant.classical, "steps": 0, "gt_density": "-"}
-        else:
-            model_dir = model_for(cfg, runs, progress, train)
-            if model_dir is None:
-                rows.append({"label": variant.label, "missing": True, "key": key})
-                continue
-            # the depth networks compared on every pixel: a sky head's mask is a decision of its own
-            predict = estimator_predictor(Estimator.from_pretrained(str(model_dir), backend="onnxruntime"),
-                                          mask_beyond=False)
-            row = {"model": str(model_dir), "steps": training_steps(cfg, model_dir), "gt_density": cfg.gt_density}
-        t0 = time.perf_counter()
-        result = evaluate(predict, open_dataset(data), max_images=max_images, progress=progress, windows=windows)
-        rows.append({"label": variant.label, **row, "metrics": result["metrics"], "coverage": result["coverage"],
-                     **({"windows": result["windows"]} if windows else {}),
-                     "by_depth": result["by_depth"], "num_images": result["num_images"],
-                     "per_image_rmse": [round(image["rmse"], 4) if "rmse" in image else None
-                                        for image in result["per_image"]],
-                     "eval_s": round(time.perf_counter() - t0, 1), "key": key,
-                     "evaluated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
-    return rows
-
+    cfg = None if variant.classical else config_for(variant, steps)
+    key = row_key(variant, cfg, data, max_images, list(windows or {}), runs)
+    earlier = [row for row in kept if row.get("key") == key and "per_image_rmse" in row]
+    if earlier:
+        return {**earlier[0], "kept": True}
+    if variant.classical:
+        from .classical_stereo import sgbm_depth
+        predict = lambda s, filled=variant.classical.endswith("filled"): sgbm_depth(s, filled)  # noqa: E731
+        row = {"model": variant.classical, "steps": 0, "gt_density": "-"}
+    else:
+        model_dir = model_for(cfg, runs, progress, train)
+        if model_dir is None:
+            return {"label": variant.label, "missing": True, "key": key}
+        # the depth networks compared on every pixel: a sky head's mask is a decision of its own
+        predict = estimator_predictor(Estimator.from_pretrained(str(model_dir), backend="onnxruntime"),
+                                      mask_beyond=False)
+        row = {"model": str(model_dir), "steps": training_steps(cfg, model_dir), "gt_density": cfg.gt_density}
+    t0 = time.perf_counter()
+    result = evaluate(predict, open_dataset(data), max_images=max_images, progress=progress, windows=windows)
+    return {"label": variant.label, **row, "metrics": result["metrics"], "coverage": result["coverage"],
+            **({"windows": result["windows"]} if windows else {}),
+            "by_depth": result["by_depth"], "num_images": result["num_images"],
+            "per_image_rmse": [round(image["rmse"], 4) if "rmse" in image else None
+                               for image in result["per_image"]],
+            "eval_s": round(time.perf_counter() - t0, 1), "key": key,
+            "evaluated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def markdown(title: str, command: str, data: str, all_rows: List[Dict], reference: int = 0,
@@ -195,6 +200,7 @@ def markdown(title: str, command: str, data: str, all_rows: List[Dict], referenc
     if kept:
         lines += ["", "Rows kept from an earlier run of the command (same recipe, data and frames; their "
                   "evaluation time): " + "; ".join(kept) + "."]
+    lines += seed_table(rows, reference)
     for name, why in (windows or {}).items():
         lines += [""] + window_table(rows, name, why, reference)
     if all(row.get("by_depth") for row in rows):
@@ -209,6 +215,36 @@ def change_interval(reference: Dict, row: Dict) -> str:
     per_image = [[np.nan if v is None else v for v in r["per_image_rmse"]] for r in (reference, row)]
     _, low, high = paired_bootstrap_change(*per_image)
     return f"{100 * low:+.1f}% to {100 * high:+.1f}%"
+
+
+def seed_table(rows: List[Dict], reference: int = 0) -> List[str]:
+    """The recipes trained with several seeds (rows that `repeat` another): each seed's RMSE, their mean
+    and range, and the change of the mean against the first row's mean. A gain smaller than a recipe's
+    range is one training by chance could give."""
+    groups: Dict[str, List[Dict]] = {}
+    for row in rows:
+        if row.get("repeats"):
+            groups.setdefault(row["repeats"], [r for r in rows if r["label"] == row["repeats"]]).append(row)
+    if not groups:
+        return []
+    means = {label: float(np.mean([r["metrics"]["rmse"] for r in group])) for label, group in groups.items()}
+    first = rows[reference]["label"]
+    base = means.get(first, rows[reference]["metrics"]["rmse"])
+    lines = ["", "Recipes trained with more than one seed (the seed draws the initial weights, the frame order "
+             "and the augmentation; nothing else differs):", "",
+             "| Model | RMSE (m) by seed | Mean | Range | Mean vs first row's mean |", "|---|---|---|---|---|"]
+    for label, group in groups.items():
+        rmse = [r["metrics"]["rmse"] for r in group]
+        seeds = ", ".join(f"{value:.3f} (seed {network_seed(r)})" for value, r in zip(rmse, group))
+        spread = 100 * (max(rmse) - min(rmse)) / means[label]
+        lines.append(f"| {label} | {seeds} | {means[label]:.3f} | {spread:.1f}% | "
+                     f"{100 * (means[label] - base) / base:+.2f}% |")
+    return lines
+
+
+def network_seed(row: Dict) -> int:
+    """The seed of the depth network a row scores (a stage-2 row's network is its stage 1)."""
+    return (row["key"].get("started_from") or row["key"]["training"])["seed"]
 
 
 def window_table(rows: List[Dict], name: str, why: str, reference: int = 0) -> List[str]:

@@ -17,11 +17,13 @@ def test_rows_train_evaluate_and_reuse(tmp_path):
     variants = [Variant("base", "config/train/smoke.yaml", slug="t-base"),
                 Variant("restore plain", "config/train/smoke-restore.yaml",
                         {"arch_args": {"invertible": False}}, slug="t-plain"),
-                Variant("base sparse", "config/train/smoke.yaml", {"gt_density": "lidar"}, slug="t-sparse")]
+                Variant("base sparse", "config/train/smoke.yaml", {"gt_density": "lidar"}, slug="t-sparse"),
+                Variant("base, seed 1", "config/train/smoke.yaml", {"seed": 1}, slug="t-seed1", repeats="base")]
     cfg = config_for(variants[1], steps=2)
     assert cfg.arch_args["invertible"] is False and cfg.arch_args["latent"] == 16 and cfg.name == "t-plain"
     rows = evaluate_rows(variants, tmp_path, "synthetic:test", 2, 2, progress=False, windows={"garg": garg_crop})
-    assert [r["label"] for r in rows] == ["base", "restore plain", "base sparse"]
+    assert [r["label"] for r in rows] == ["base", "restore plain", "base sparse", "base, seed 1"]
+    assert rows[3]["repeats"] == "base" and rows[3]["metrics"] != rows[0]["metrics"]
     assert all(set(r["windows"]["garg"]) == set(r["metrics"]) for r in rows)
     assert rows[2]["gt_density"] == "lidar" and all(r["steps"] == 2 for r in rows)
     stamp = (tmp_path / "t-base" / "model" / "model.onnx").stat().st_mtime_ns
@@ -31,10 +33,15 @@ def test_rows_train_evaluate_and_reuse(tmp_path):
     table = markdown("t", "depth-restore ablate t", "synthetic:test", rows, windows={"garg": "where LiDAR looks"})
     main, bands = table.split("RMSE (m) by ground-truth depth band")
     main, window = main.split("The same predictions inside the `garg` window: where LiDAR looks")
-    assert main.count("\n| ") == 4 and "+0.00% | - |" in main and "| 100.0% |" in main
-    assert all(len(r["per_image_rmse"]) == 2 for r in rows) and main.count("% to ") == 2
-    assert window.count("\n| ") == 4 and f"| {rows[2]['windows']['garg']['rmse']:.3f} |" in window
-    assert bands.count("\n| ") == 1 + 2 + 3 and "| > 32 m |" in bands  # header, shares, one line per row
+    main, seeds = main.split("Recipes trained with more than one seed")
+    assert main.count("\n| ") == 5 and "+0.00% | - |" in main and "| 100.0% |" in main
+    assert all(len(r["per_image_rmse"]) == 2 for r in rows) and main.count("% to ") == 3
+    rmse = [rows[i]["metrics"]["rmse"] for i in (0, 3)]
+    mean = (rmse[0] + rmse[1]) / 2
+    assert seeds.count("\n| ") == 2 and f"| base | {rmse[0]:.3f} (seed 0), {rmse[1]:.3f} (seed 1) | " \
+        f"{mean:.3f} | {100 * abs(rmse[0] - rmse[1]) / mean:.1f}% | +0.00% |" in seeds
+    assert window.count("\n| ") == 5 and f"| {rows[2]['windows']['garg']['rmse']:.3f} |" in window
+    assert bands.count("\n| ") == 1 + 2 + 4 and "| > 32 m |" in bands  # header, shares, one line per row
 
 
 def test_stereo_rows_give_the_network_the_pair_and_sgbm_its_density(tmp_path):
