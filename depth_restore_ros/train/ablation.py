@@ -132,46 +132,42 @@ def evaluate_rows(variants: List[Variant], runs: Path, data: str, steps: Optiona
     before the table had them are evaluated again). train=False: a row that would need training is a
     placeholder (`missing`), named under the table. `windows` (name -> crop): each row is also scored
     inside these windows of the frame (evaluate's `windows`)."""
-    rows = []
-    for variant in variants:
-        row = evaluate_row(variant, runs, data, steps, max_images, progress, kept, train, windows)
-        rows.append({**row, **({"repeats": variant.repeats} if variant.repeats else {})})
-    return rows
-
-
-def evaluate_row(variant: Variant, runs: Path, data: str, steps: Optional[int], max_images: Optional[int],
-                 progress: bool, kept: Sequence[Dict], train: bool, windows: Optional[Dict]) -> Dict:
-    """One variant's row (evaluate_rows)."""
     from ..data.datasets import open_dataset
     from ..inference import Estimator
     from .evaluate import estimator_predictor, evaluate
 
-    cfg = None if variant.classical else config_for(variant, steps)
-    key = row_key(variant, cfg, data, max_images, list(windows or {}), runs)
-    earlier = [row for row in kept if row.get("key") == key and "per_image_rmse" in row]
-    if earlier:
-        return {**earlier[0], "kept": True}
-    if variant.classical:
-        from .classical_stereo import sgbm_depth
-        predict = lambda s, filled=variant.classical.endswith("filled"): sgbm_depth(s, filled)  # noqa: E731
-        row = {"model": variant.classical, "steps": 0, "gt_density": "-"}
-    else:
-        model_dir = model_for(cfg, runs, progress, train)
-        if model_dir is None:
-            return {"label": variant.label, "missing": True, "key": key}
-        # the depth networks compared on every pixel: a sky head's mask is a decision of its own
-        predict = estimator_predictor(Estimator.from_pretrained(str(model_dir), backend="onnxruntime"),
-                                      mask_beyond=False)
-        row = {"model": str(model_dir), "steps": training_steps(cfg, model_dir), "gt_density": cfg.gt_density}
-    t0 = time.perf_counter()
-    result = evaluate(predict, open_dataset(data), max_images=max_images, progress=progress, windows=windows)
-    return {"label": variant.label, **row, "metrics": result["metrics"], "coverage": result["coverage"],
-            **({"windows": result["windows"]} if windows else {}),
-            "by_depth": result["by_depth"], "num_images": result["num_images"],
-            "per_image_rmse": [round(image["rmse"], 4) if "rmse" in image else None
-                               for image in result["per_image"]],
-            "eval_s": round(time.perf_counter() - t0, 1), "key": key,
-            "evaluated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    rows = []
+    for variant in variants:
+        repeats = {"repeats": variant.repeats} if variant.repeats else {}
+        cfg = None if variant.classical else config_for(variant, steps)
+        key = row_key(variant, cfg, data, max_images, list(windows or {}), runs)
+        earlier = [row for row in kept if row.get("key") == key and "per_image_rmse" in row]
+        if earlier:
+            rows.append({**earlier[0], **repeats, "kept": True})
+            continue
+        if variant.classical:
+            from .classical_stereo import sgbm_depth
+            predict = lambda s, filled=variant.classical.endswith("filled"): sgbm_depth(s, filled)  # noqa: E731
+            row = {"model": variant.classical, "steps": 0, "gt_density": "-"}
+        else:
+            model_dir = model_for(cfg, runs, progress, train)
+            if model_dir is None:
+                rows.append({"label": variant.label, "missing": True, "key": key})
+                continue
+            # the depth networks compared on every pixel: a sky head's mask is a decision of its own
+            predict = estimator_predictor(Estimator.from_pretrained(str(model_dir), backend="onnxruntime"),
+                                          mask_beyond=False)
+            row = {"model": str(model_dir), "steps": training_steps(cfg, model_dir), "gt_density": cfg.gt_density}
+        t0 = time.perf_counter()
+        result = evaluate(predict, open_dataset(data), max_images=max_images, progress=progress, windows=windows)
+        rows.append({"label": variant.label, **row, **repeats, "metrics": result["metrics"],
+                     "coverage": result["coverage"], **({"windows": result["windows"]} if windows else {}),
+                     "by_depth": result["by_depth"], "num_images": result["num_images"],
+                     "per_image_rmse": [round(image["rmse"], 4) if "rmse" in image else None
+                                        for image in result["per_image"]],
+                     "eval_s": round(time.perf_counter() - t0, 1), "key": key,
+                     "evaluated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
+    return rows
 
 
 def markdown(title: str, command: str, data: str, all_rows: List[Dict], reference: int = 0,
@@ -221,10 +217,8 @@ def seed_table(rows: List[Dict], reference: int = 0) -> List[str]:
     """The recipes trained with several seeds (rows that `repeat` another): each seed's RMSE, their mean
     and range, and the change of the mean against the first row's mean. A gain smaller than a recipe's
     range is one training by chance could give."""
-    groups: Dict[str, List[Dict]] = {}
-    for row in rows:
-        if row.get("repeats"):
-            groups.setdefault(row["repeats"], [r for r in rows if r["label"] == row["repeats"]]).append(row)
+    repeated = dict.fromkeys(row["repeats"] for row in rows if row.get("repeats"))   # in order, once each
+    groups = {label: [r for r in rows if label in (r["label"], r.get("repeats"))] for label in repeated}
     if not groups:
         return []
     means = {label: float(np.mean([r["metrics"]["rmse"] for r in group])) for label, group in groups.items()}
